@@ -1,0 +1,10 @@
+/**
+ * The low level: `TensorData` and the primitive ops. Imports nothing from the rest of tsgrad.
+ */
+export { TensorData, type NestedArray } from './tensorData';
+export type { Backend, StridedView } from './backend';
+export { cpuBackend } from './cpu';
+export { currentBackend, useBackend } from './device';
+export { allOps, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp } from './ops';
+export { manualSeed } from './random';
+export { formatShape, normalizeAxis, numel, shapesEqual, type Shape } from './shape';

@@ -1,0 +1,60 @@
+/**
+ * The primitive ops: one typed list of names, and the per-element math that every backend shares.
+ *
+ * Everything tsgrad computes is built from these ops. A backend implements the compute ops
+ * (`Backend` in backend.ts); the movement ops are views and need no kernel; the load ops create data.
+ * The tables below are `Record<Op, ...>`, so an op without its math is a compile error.
+ *
+ * May import: nothing.
+ */
+
+/** Elementwise ops with one input. */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sin' | 'sqrt' | 'recip';
+/** Elementwise ops with two inputs of the same shape. `cmplt` gives 1 where a < b, else 0. */
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'cmplt';
+/** Ops with three inputs: `where(cond, a, b)` and `mulacc(a, b, axes)` = sum over axes of a*b. */
+export type TernaryOp = 'where' | 'mulacc';
+/** Reductions over a list of axes; reduced axes keep size 1. `amax` is the max-reduction (PyTorch's name). */
+export type ReduceOp = 'sum' | 'amax';
+/** Zero-copy views (pad is the one that copies: new cells must be filled). */
+export type MovementOp = 'reshape' | 'permute' | 'expand' | 'pad' | 'shrink' | 'stride' | 'window';
+/** Ops that create data or write it. */
+export type LoadOp = 'const' | 'rand' | 'fromArray' | 'assign';
+
+export type OpName = UnaryOp | BinaryOp | TernaryOp | ReduceOp | MovementOp | LoadOp;
+
+/** Per-element math of the unary ops. */
+export const unaryMath: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  exp: Math.exp,
+  log: Math.log,
+  sin: Math.sin,
+  sqrt: Math.sqrt,
+  recip: (x) => 1 / x,
+};
+
+/** Per-element math of the binary ops. */
+export const binaryMath: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  max: (a, b) => (a > b || a !== a ? a : b),
+  cmplt: (a, b) => (a < b ? 1 : 0),
+};
+
+/** Start value and step of each reduction. `amax` lets NaN win, as PyTorch does. */
+export const reduceMath: Record<ReduceOp, { init: number; step: (acc: number, x: number) => number }> = {
+  sum: { init: 0, step: (acc, x) => acc + x },
+  amax: { init: -Infinity, step: (acc, x) => (x > acc || x !== x ? x : acc) },
+};
+
+/** Every op name, for docs and tests that must cover each one. */
+export const allOps: readonly OpName[] = [
+  'neg', 'exp', 'log', 'sin', 'sqrt', 'recip',
+  'add', 'sub', 'mul', 'div', 'max', 'cmplt',
+  'where', 'mulacc',
+  'sum', 'amax',
+  'reshape', 'permute', 'expand', 'pad', 'shrink', 'stride', 'window',
+  'const', 'rand', 'fromArray', 'assign',
+];

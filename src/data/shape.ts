@@ -1,0 +1,51 @@
+/**
+ * Shape arithmetic shared by every layer: sizes, row-major strides, axis checks, and shape text for errors.
+ *
+ * May import: nothing.
+ */
+
+export type Shape = readonly number[];
+
+/** Number of elements in a shape (1 for a scalar, shape []). */
+export function numel(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Strides of a packed row-major array of this shape. */
+export function rowMajorStrides(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let step = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = step;
+    step *= shape[i];
+  }
+  return strides;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+/** `[2,3]` as text, for error messages. */
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** Turns a possibly negative axis into 0..rank-1, or throws naming the op. */
+export function normalizeAxis(axis: number, rank: number, op: string): number {
+  const lowest = rank === 0 ? -1 : -rank;
+  const highest = rank === 0 ? 0 : rank - 1;
+  if (!Number.isInteger(axis) || axis < lowest || axis > highest) {
+    throw new RangeError(`${op}: dim ${axis} is out of range for a tensor of rank ${rank} (expected ${lowest}..${highest})`);
+  }
+  return axis < 0 ? axis + Math.max(rank, 1) : axis;
+}
+
+/** Checks that every entry is a non-negative integer. */
+export function checkShape(shape: Shape, op: string): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new TypeError(`${op}: shape ${JSON.stringify(shape)} must be a list of non-negative integers`);
+  }
+}

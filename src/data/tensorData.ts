@@ -1,0 +1,366 @@
+/**
+ * `TensorData`: float32 values seen through a view (shape, strides, offset), and every primitive op on them.
+ *
+ * Movement ops (reshape when possible, permute, expand, shrink, stride, window) return a new view of the
+ * same storage: no copy. Compute ops ask the current backend for a new packed array. `assign` is the one
+ * op that writes into existing storage; it bumps the storage's version, which autograd uses to notice a
+ * saved tensor that was modified in place.
+ *
+ * May import: ndarray, ./backend, ./device, ./ops, ./random, ./shape.
+ */
+import ndarray from 'ndarray';
+import type { StridedView } from './backend';
+import { currentBackend } from './device';
+import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
+import { uniformArray } from './random';
+import { checkShape, formatShape, normalizeAxis, numel, rowMajorStrides, shapesEqual, type Shape } from './shape';
+
+/** A number, or nested arrays of numbers: what `toNested` returns and `fromNested` accepts. */
+export type NestedArray = number | NestedArray[];
+
+/** Storage shared by all views of it. `version` counts in-place writes. */
+class Storage {
+  version = 0;
+  constructor(readonly array: Float32Array) {}
+}
+
+export class TensorData {
+  private constructor(
+    private readonly view: ndarray.NdArray<Float32Array>,
+    private readonly storage: Storage,
+  ) {}
+
+  // ---- load ops ----------------------------------------------------------------------------
+
+  /** Copies `values` (row-major) into new storage of the given shape. */
+  static fromArray(values: ArrayLike<number>, shape: Shape): TensorData {
+    checkShape(shape, 'fromArray');
+    if (values.length !== numel(shape)) {
+      throw new RangeError(`fromArray: ${values.length} values cannot fill shape ${formatShape(shape)} (${numel(shape)} cells)`);
+    }
+    return TensorData.packed(Float32Array.from(values), shape);
+  }
+
+  /** Reads nested arrays such as [[1, 2], [3, 4]]; every row at one depth must have the same length. */
+  static fromNested(values: NestedArray): TensorData {
+    const shape: number[] = [];
+    for (let level: NestedArray = values; Array.isArray(level); level = level[0]) {
+      shape.push(level.length);
+      if (level.length === 0) break;
+    }
+    const flat: number[] = [];
+    const walk = (node: NestedArray, depth: number, path: string): void => {
+      if (depth === shape.length) {
+        if (typeof node !== 'number') throw new TypeError(`tensor: expected a number at ${path}, got ${JSON.stringify(node)}`);
+        flat.push(node);
+        return;
+      }
+      if (!Array.isArray(node) || node.length !== shape[depth]) {
+        throw new TypeError(`tensor: ragged nested array at ${path}: expected a list of length ${shape[depth]} (shape ${formatShape(shape)})`);
+      }
+      node.forEach((child, i) => walk(child, depth + 1, `${path}[${i}]`));
+    };
+    walk(values, 0, 'data');
+    return TensorData.fromArray(flat, shape);
+  }
+
+  /** `value` in every cell of `shape`, stored once and broadcast (stride 0). */
+  static const(value: number, shape: Shape): TensorData {
+    checkShape(shape, 'const');
+    const one = new Storage(Float32Array.of(value));
+    return new TensorData(ndarray(one.array, [...shape], shape.map(() => 0), 0), one);
+  }
+
+  /** Uniform numbers in [0, 1) from the seeded generator (see `manualSeed`). */
+  static rand(shape: Shape): TensorData {
+    checkShape(shape, 'rand');
+    return TensorData.packed(uniformArray(numel(shape)), shape);
+  }
+
+  private static packed(array: Float32Array, shape: Shape): TensorData {
+    const storage = new Storage(array);
+    return new TensorData(ndarray(array, [...shape], rowMajorStrides(shape), 0), storage);
+  }
+
+  // ---- what a view is ----------------------------------------------------------------------
+
+  get shape(): readonly number[] {
+    return this.view.shape;
+  }
+
+  get strides(): readonly number[] {
+    return this.view.stride;
+  }
+
+  get offset(): number {
+    return this.view.offset;
+  }
+
+  get size(): number {
+    return numel(this.view.shape);
+  }
+
+  /** Number of in-place writes to the storage behind this view (shared by all its views). */
+  get version(): number {
+    return this.storage.version;
+  }
+
+  /** True when this view and `other` read the same storage. */
+  sharesStorageWith(other: TensorData): boolean {
+    return this.storage === other.storage;
+  }
+
+  /** True when the cells are packed row-major in storage (size-1 dims may have any stride). */
+  get isContiguous(): boolean {
+    const packed = rowMajorStrides(this.shape);
+    return this.shape.every((d, i) => d === 1 || this.strides[i] === packed[i]);
+  }
+
+  private get strided(): StridedView {
+    return { array: this.view.data, shape: this.view.shape, strides: this.view.stride, offset: this.view.offset };
+  }
+
+  private withView(shape: Shape, strides: Shape, offset: number): TensorData {
+    return new TensorData(ndarray(this.view.data, [...shape], [...strides], offset), this.storage);
+  }
+
+  // ---- reading values out ------------------------------------------------------------------
+
+  /** The values, row-major, as plain numbers. */
+  toFlat(): number[] {
+    return Array.from(currentBackend().gather(this.strided));
+  }
+
+  /** The values as nested arrays (a plain number for a scalar). */
+  toNested(): NestedArray {
+    const flat = this.toFlat();
+    const build = (depth: number, start: number): NestedArray => {
+      if (depth === this.shape.length) return flat[start];
+      const step = numel(this.shape.slice(depth + 1));
+      return Array.from({ length: this.shape[depth] }, (_, i) => build(depth + 1, start + i * step));
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new RangeError(`item: only a one-element tensor has an item, this one has shape ${formatShape(this.shape)}`);
+    return this.view.data[this.offset];
+  }
+
+  /** A packed copy when this view is not packed; itself otherwise. */
+  contiguous(): TensorData {
+    if (this.isContiguous) return this;
+    return TensorData.packed(currentBackend().gather(this.strided), this.shape);
+  }
+
+  /** A packed copy in new storage, always. */
+  clone(): TensorData {
+    return TensorData.packed(currentBackend().gather(this.strided), this.shape);
+  }
+
+  // ---- compute ops (run on the current backend) ---------------------------------------------
+
+  private unary(op: UnaryOp): TensorData {
+    return TensorData.packed(currentBackend().unary(op, this.strided), this.shape);
+  }
+
+  neg(): TensorData { return this.unary('neg'); }
+  exp(): TensorData { return this.unary('exp'); }
+  log(): TensorData { return this.unary('log'); }
+  sin(): TensorData { return this.unary('sin'); }
+  sqrt(): TensorData { return this.unary('sqrt'); }
+  recip(): TensorData { return this.unary('recip'); }
+
+  private binary(op: BinaryOp, other: TensorData): TensorData {
+    sameShape(op, this, other);
+    return TensorData.packed(currentBackend().binary(op, this.strided, other.strided), this.shape);
+  }
+
+  add(other: TensorData): TensorData { return this.binary('add', other); }
+  sub(other: TensorData): TensorData { return this.binary('sub', other); }
+  mul(other: TensorData): TensorData { return this.binary('mul', other); }
+  div(other: TensorData): TensorData { return this.binary('div', other); }
+  /** Elementwise maximum. */
+  max(other: TensorData): TensorData { return this.binary('max', other); }
+  /** 1 where this < other, else 0. */
+  cmplt(other: TensorData): TensorData { return this.binary('cmplt', other); }
+
+  /** `ifTrue` where this is non-zero, `ifFalse` elsewhere. */
+  where(ifTrue: TensorData, ifFalse: TensorData): TensorData {
+    sameShape('where', this, ifTrue);
+    sameShape('where', this, ifFalse);
+    return TensorData.packed(currentBackend().where(this.strided, ifTrue.strided, ifFalse.strided), this.shape);
+  }
+
+  /** Σ over `axes` of this·other, never materializing the product; reduced axes keep size 1. */
+  mulacc(other: TensorData, axes: readonly number[]): TensorData {
+    sameShape('mulacc', this, other);
+    const reduced = this.checkAxes(axes, 'mulacc');
+    return TensorData.packed(currentBackend().mulacc(this.strided, other.strided, reduced), this.reducedShape(reduced));
+  }
+
+  private reduce(op: ReduceOp, axes: readonly number[]): TensorData {
+    const reduced = this.checkAxes(axes, op);
+    return TensorData.packed(currentBackend().reduce(op, this.strided, reduced), this.reducedShape(reduced));
+  }
+
+  /** Sum over `axes`; reduced axes keep size 1. */
+  sum(axes: readonly number[]): TensorData { return this.reduce('sum', axes); }
+  /** Maximum over `axes`; reduced axes keep size 1. */
+  amax(axes: readonly number[]): TensorData { return this.reduce('amax', axes); }
+
+  private checkAxes(axes: readonly number[], op: string): number[] {
+    const normalized = axes.map((a) => normalizeAxis(a, this.shape.length, op));
+    if (new Set(normalized).size !== normalized.length) throw new RangeError(`${op}: axes ${JSON.stringify(axes)} repeat a dim`);
+    return normalized.sort((a, b) => a - b);
+  }
+
+  private reducedShape(axes: readonly number[]): number[] {
+    return this.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  }
+
+  // ---- movement ops (views) ------------------------------------------------------------------
+
+  /** Same cells in a new shape: a view when the strides allow it, otherwise a packed copy. */
+  reshape(shape: Shape): TensorData {
+    checkShape(shape, 'reshape');
+    if (numel(shape) !== this.size) {
+      throw new RangeError(`reshape: cannot reshape ${formatShape(this.shape)} (${this.size} cells) into ${formatShape(shape)} (${numel(shape)} cells)`);
+    }
+    const strides = viewStrides(this.shape, this.strides, shape);
+    if (strides) return this.withView(shape, strides, this.offset);
+    return this.contiguous().reshape(shape);
+  }
+
+  /** Reorders the axes: axis i of the result is axis order[i] of this. */
+  permute(order: readonly number[]): TensorData {
+    const rank = this.shape.length;
+    const sorted = [...order].sort((a, b) => a - b);
+    if (order.length !== rank || !sorted.every((a, i) => a === i)) {
+      throw new RangeError(`permute: ${JSON.stringify(order)} is not an ordering of the ${rank} dims of ${formatShape(this.shape)}`);
+    }
+    return this.withView(order.map((a) => this.shape[a]), order.map((a) => this.strides[a]), this.offset);
+  }
+
+  /** Repeats size-1 dims to `shape` with stride 0 (same rank). */
+  expand(shape: Shape): TensorData {
+    checkShape(shape, 'expand');
+    const fits = shape.length === this.shape.length && this.shape.every((d, i) => d === shape[i] || d === 1);
+    if (!fits) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to ${formatShape(shape)}: only size-1 dims can grow`);
+    return this.withView(shape, this.strides.map((s, i) => (this.shape[i] === shape[i] ? s : 0)), this.offset);
+  }
+
+  /** Keeps cells [start, end) of each axis. */
+  shrink(ranges: readonly (readonly [number, number])[]): TensorData {
+    if (ranges.length !== this.shape.length) {
+      throw new RangeError(`shrink: got ${ranges.length} ranges for a tensor of shape ${formatShape(this.shape)}`);
+    }
+    let offset = this.offset;
+    ranges.forEach(([start, end], i) => {
+      if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > this.shape[i] || start > end) {
+        throw new RangeError(`shrink: range [${start}, ${end}) does not fit dim ${i} of size ${this.shape[i]}`);
+      }
+      offset += start * this.strides[i];
+    });
+    return this.withView(ranges.map(([s, e]) => e - s), this.strides, offset);
+  }
+
+  /** Takes every step-th cell of each axis; a negative step walks backwards (flip). */
+  stride(steps: readonly number[]): TensorData {
+    if (steps.length !== this.shape.length || !steps.every((s) => Number.isInteger(s) && s !== 0)) {
+      throw new RangeError(`stride: steps ${JSON.stringify(steps)} must be one non-zero integer per dim of ${formatShape(this.shape)}`);
+    }
+    return new TensorData(this.view.step(...steps), this.storage);
+  }
+
+  /**
+   * Sliding windows over `axes` (the view behind convolution and pooling): each axis of size n becomes
+   * floor((n - dilation·(k-1) - 1) / stride) + 1 window positions, and the k cells of each window are
+   * appended as new trailing axes, in the order of `axes`.
+   */
+  window(axes: readonly number[], kernel: readonly number[], stride: readonly number[], dilation: readonly number[]): TensorData {
+    const shape = [...this.shape];
+    const strides = [...this.strides];
+    axes.forEach((axis, i) => {
+      const span = dilation[i] * (kernel[i] - 1) + 1;
+      if (span > shape[axis]) {
+        throw new RangeError(`window: a window spanning ${span} cells does not fit dim ${axis} of size ${shape[axis]} (shape ${formatShape(this.shape)})`);
+      }
+      shape[axis] = Math.floor((shape[axis] - span) / stride[i]) + 1;
+      strides[axis] = this.strides[axis] * stride[i];
+    });
+    axes.forEach((axis, i) => {
+      shape.push(kernel[i]);
+      strides.push(this.strides[axis] * dilation[i]);
+    });
+    return this.withView(shape, strides, this.offset);
+  }
+
+  /** A packed copy with `padding[i] = [before, after]` cells of `value` around axis i. */
+  pad(padding: readonly (readonly [number, number])[], value = 0): TensorData {
+    if (padding.length !== this.shape.length || !padding.every(([b, a]) => Number.isInteger(b) && Number.isInteger(a) && b >= 0 && a >= 0)) {
+      throw new RangeError(`pad: padding ${JSON.stringify(padding)} must be one [before, after] pair of non-negative integers per dim of ${formatShape(this.shape)}`);
+    }
+    const shape = this.shape.map((d, i) => d + padding[i][0] + padding[i][1]);
+    const out = TensorData.const(value, shape).clone();
+    out.shrink(padding.map(([before], i) => [before, before + this.shape[i]])).assign(this);
+    return out;
+  }
+
+  // ---- in-place write ------------------------------------------------------------------------
+
+  /** Writes `source`'s values into this view's cells (and so into every view of the same storage). */
+  assign(source: TensorData): void {
+    sameShape('assign', this, source);
+    if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
+      throw new RangeError(`assign: cannot write into a broadcast view of shape ${formatShape(this.shape)} (several cells share one value); clone it first`);
+    }
+    currentBackend().scatter(this.strided, source.strided);
+    this.storage.version++;
+  }
+}
+
+function sameShape(op: string, a: TensorData, b: TensorData): void {
+  if (!shapesEqual(a.shape, b.shape)) {
+    throw new RangeError(`${op}: inputs must have one shape, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+  }
+}
+
+/**
+ * Strides that show the same cells in `newShape` without a copy, or null when none exist.
+ * Walks both shapes in groups of axes whose sizes multiply to the same number; a group can be
+ * re-split only when its old axes are laid out one after the other in memory.
+ */
+function viewStrides(oldShape: Shape, oldStrides: Shape, newShape: Shape): number[] | null {
+  if (numel(newShape) === 0) return rowMajorStrides(newShape);
+  const oldDims = oldShape.map((d, i) => [d, oldStrides[i]]).filter(([d]) => d !== 1);
+  const strides = new Array<number>(newShape.length).fill(0);
+  let o = 0;
+  let n = 0;
+  while (n < newShape.length) {
+    if (newShape[n] === 1) { strides[n++] = 0; continue; }
+    if (o >= oldDims.length) return null;
+    const groupOld = [o];
+    const groupNew = [n];
+    let oldSize = oldDims[o][0];
+    let newSize = newShape[n];
+    while (oldSize !== newSize) {
+      if (oldSize < newSize) { o++; if (o >= oldDims.length) return null; groupOld.push(o); oldSize *= oldDims[o][0]; }
+      else { n++; if (n >= newShape.length) return null; groupNew.push(n); newSize *= newShape[n]; }
+    }
+    for (let k = 0; k + 1 < groupOld.length; k++) {
+      const [, stride] = oldDims[groupOld[k]];
+      const [nextSize, nextStride] = oldDims[groupOld[k + 1]];
+      if (stride !== nextSize * nextStride) return null;
+    }
+    let step = oldDims[groupOld[groupOld.length - 1]][1];
+    for (let k = groupNew.length - 1; k >= 0; k--) {
+      strides[groupNew[k]] = step;
+      step *= newShape[groupNew[k]];
+    }
+    o++;
+    n++;
+  }
+  return o === oldDims.length ? strides : null;
+}
