@@ -1,0 +1,78 @@
+/**
+ * Small TensorData compositions that several Functions share: constants, equality, matmul and
+ * the window "fold" (the adjoint of the window view, used by pooling and convolution backward).
+ *
+ * May import: src/data.
+ */
+import { TensorData } from '../data';
+
+/** `value` broadcast to the shape of `like` (stored once). */
+export function fill(value: number, like: TensorData): TensorData {
+  return TensorData.const(value, like.shape);
+}
+
+/** A fresh, writable tensor of zeros. */
+export function zeros(shape: readonly number[]): TensorData {
+  return TensorData.const(0, shape).clone();
+}
+
+/** 1 where a = b, else 0: 1 − [a<b] − [b<a]. */
+export function equal(a: TensorData, b: TensorData): TensorData {
+  return fill(1, a).sub(a.cmplt(b)).sub(b.cmplt(a));
+}
+
+/** Swaps the last two axes (a view). */
+export function swapLastTwo(x: TensorData): TensorData {
+  const order = x.shape.map((_, i) => i);
+  const r = order.length;
+  [order[r - 2], order[r - 1]] = [order[r - 1], order[r - 2]];
+  return x.permute(order);
+}
+
+/**
+ * Batched matrix product of [..., M, K] and [..., K, N] (same batch dims) with one mulacc:
+ * out[..., m, n] = Σ_k a[..., m, k]·b[..., k, n], reading both through broadcast views.
+ */
+export function matmulData(a: TensorData, b: TensorData): TensorData {
+  const batch = a.shape.slice(0, -2);
+  const [m, k] = a.shape.slice(-2);
+  const n = b.shape[b.shape.length - 1];
+  const full = [...batch, m, n, k];
+  const left = a.reshape([...batch, m, 1, k]).expand(full);
+  const right = swapLastTwo(b).reshape([...batch, 1, n, k]).expand(full);
+  return left.mulacc(right, [full.length - 1]).reshape([...batch, m, n]);
+}
+
+/** Every multi-index of a shape, row-major: [[0,0],[0,1],...]. */
+function allIndices(shape: readonly number[]): number[][] {
+  let out: number[][] = [[]];
+  for (const d of shape) out = out.flatMap((prefix) => Array.from({ length: d }, (_, i) => [...prefix, i]));
+  return out;
+}
+
+/**
+ * The adjoint of `TensorData.window`: adds each window cell of `windows` back onto the input cell it
+ * was read from (cells read by several windows sum up). Returns a tensor of `inputShape`.
+ */
+export function fold(
+  windows: TensorData, inputShape: readonly number[], axes: readonly number[],
+  kernel: readonly number[], stride: readonly number[], dilation: readonly number[],
+): TensorData {
+  const out = zeros(inputShape);
+  const rank = inputShape.length;
+  for (const position of allIndices(kernel)) {
+    const source = windows
+      .shrink(windows.shape.map((d, i) => (i < rank ? [0, d] : [position[i - rank], position[i - rank] + 1])))
+      .reshape(windows.shape.slice(0, rank));
+    const ranges = inputShape.map((d): [number, number] => [0, d]);
+    const steps = inputShape.map(() => 1);
+    axes.forEach((axis, i) => {
+      const start = position[i] * dilation[i];
+      ranges[axis] = [start, start + (source.shape[axis] - 1) * stride[i] + 1];
+      steps[axis] = stride[i];
+    });
+    const target = out.shrink(ranges).stride(steps);
+    target.assign(target.add(source));
+  }
+  return out;
+}

@@ -1,0 +1,98 @@
+/**
+ * Matrix product and 2-D convolution: the two ops built on mulacc, whose backward is mulacc again.
+ *
+ * May import: src/data, ./function, ./helpers.
+ */
+import type { TensorData } from '../data';
+import { Function } from './function';
+import { fold, matmulData, swapLastTwo } from './helpers';
+
+/** C = A·B over the last two axes: ∂L/∂A = ∂L/∂C·Bᵀ, ∂L/∂B = Aᵀ·∂L/∂C (batch dims must already match) */
+export class Matmul extends Function {
+  forward(a: TensorData, b: TensorData): TensorData {
+    this.saveForBackward(a, b);
+    return matmulData(a, b);
+  }
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [a, b] = this.savedTensors;
+    return [
+      this.needsInputGrad[0] ? matmulData(grad, swapLastTwo(b)) : null,
+      this.needsInputGrad[1] ? matmulData(swapLastTwo(a), grad) : null,
+    ];
+  }
+}
+
+export interface Conv2dOptions {
+  stride: [number, number];
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/**
+ * y[b,o,i,j] = Σ_{c,u,v} x[b, c, i·s + u·d − p, j·s + v·d − p]·w[o,c,u,v], within each group:
+ * ∂L/∂w = Σ_{b,i,j} ∂L/∂y·(window of x), ∂L/∂x = fold(Σ_o ∂L/∂y·w), the windows added back where they were read.
+ * x [B, C, H, W], w [O, C/groups, kh, kw]; the bias is added by the tensor layer.
+ */
+export class Conv2d extends Function {
+  private paddedShape: number[] = [];
+  constructor(private readonly options: Conv2dOptions) {
+    super();
+  }
+
+  forward(x: TensorData, w: TensorData): TensorData {
+    const [out, cg, kh, kw] = w.shape;
+    const { groups } = this.options;
+    const og = out / groups;
+    const windows = this.windows(x, [kh, kw]);
+    const [batch, , , outH, outW] = windows.shape;
+    const full = [batch, groups, og, outH, outW, cg, kh, kw];
+    const xs = windows.permute([0, 1, 3, 4, 2, 5, 6]).reshape([batch, groups, 1, outH, outW, cg, kh, kw]).expand(full);
+    const ws = w.reshape([1, groups, og, 1, 1, cg, kh, kw]).expand(full);
+    this.saveForBackward(windows, w);
+    return xs.mulacc(ws, [5, 6, 7]).reshape([batch, out, outH, outW]);
+  }
+
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [windows, w] = this.savedTensors;
+    const [batch, groups, cg, outH, outW, kh, kw] = windows.shape;
+    const og = w.shape[0] / groups;
+    const g = grad.reshape([batch, groups, og, outH, outW]);
+    return [this.needsInputGrad[0] ? this.inputGrad(g, w, windows.shape) : null,
+      this.needsInputGrad[1] ? this.weightGrad(g, windows, [batch, groups, cg, outH, outW, kh, kw, og]) : null];
+  }
+
+  /** The input padded and cut into windows: [B, groups, C/groups, outH, outW, kh, kw] (a view). */
+  private windows(x: TensorData, kernel: number[]): TensorData {
+    const [batch, channels, height, width] = x.shape;
+    const { stride, padding, dilation, groups } = this.options;
+    const [ph, pw] = padding;
+    const padded = ph || pw ? x.pad([[0, 0], [0, 0], [ph, ph], [pw, pw]]) : x;
+    this.paddedShape = [batch, groups, channels / groups, height + 2 * ph, width + 2 * pw];
+    return padded.reshape(this.paddedShape).window([3, 4], kernel, stride, dilation);
+  }
+
+  private weightGrad(g: TensorData, windows: TensorData, dims: number[]): TensorData {
+    const [batch, groups, cg, outH, outW, kh, kw, og] = dims;
+    const full = [groups, og, cg, kh, kw, batch, outH, outW];
+    const gs = g.permute([1, 2, 0, 3, 4]).reshape([groups, og, 1, 1, 1, batch, outH, outW]).expand(full);
+    const xs = windows.permute([1, 2, 5, 6, 0, 3, 4]).reshape([groups, 1, cg, kh, kw, batch, outH, outW]).expand(full);
+    return gs.mulacc(xs, [5, 6, 7]).reshape([groups * og, cg, kh, kw]);
+  }
+
+  private inputGrad(g: TensorData, w: TensorData, windowShape: readonly number[]): TensorData {
+    const [batch, groups, cg, outH, outW, kh, kw] = windowShape;
+    const og = w.shape[0] / groups;
+    const full = [batch, groups, cg, outH, outW, kh, kw, og];
+    const gs = g.permute([0, 1, 3, 4, 2]).reshape([batch, groups, 1, outH, outW, 1, 1, og]).expand(full);
+    const ws = w.reshape([groups, og, cg, kh, kw]).permute([0, 2, 3, 4, 1]).reshape([1, groups, cg, 1, 1, kh, kw, og]).expand(full);
+    const gradWindows = gs.mulacc(ws, [7]).reshape(windowShape);
+    const { stride, padding, dilation } = this.options;
+    const padded = fold(gradWindows, this.paddedShape, [3, 4], [kh, kw], stride, dilation);
+    const [, , , height, width] = this.paddedShape;
+    const [ph, pw] = padding;
+    return padded
+      .reshape([batch, groups * cg, height, width])
+      .shrink([[0, batch], [0, groups * cg], [ph, height - ph], [pw, width - pw]]);
+  }
+}

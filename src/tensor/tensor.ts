@@ -1,0 +1,810 @@
+/**
+ * The high level: the PyTorch-style `Tensor`, graph building (`apply`), and every op a user calls.
+ *
+ * Each op either applies one Function (src/function), which records a node in the graph, or is a
+ * composite of other Tensor ops. Broadcasting happens here: both sides are expanded (a view) to one
+ * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
+ * and out through TensorData.
+ *
+ * May import: src/data, src/function, ./autograd, ./gradMode.
+ */
+import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
+import * as F from '../function';
+import { runBackward } from './autograd';
+import { isGradEnabled } from './gradMode';
+
+export interface TensorOptions {
+  requiresGrad?: boolean;
+}
+
+/** How a loss reduces its per-element values. */
+export type Reduction = 'mean' | 'sum' | 'none';
+
+/** One entry of `slice`: an index (drops the dim), null (the whole dim), or [start, stop, step] like start:stop:step. */
+export type SliceSpec = number | null | readonly [number?, number?, number?];
+
+export interface Conv2dArgs {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  groups?: number;
+}
+
+/** The graph link of a tensor produced by an op: the Function that made it and the tensors it read. */
+export interface GraphNode {
+  readonly fn: F.Function;
+  readonly inputs: readonly Tensor[];
+}
+
+let tensorsCreated = 0;
+
+/**
+ * Applies a Function: runs its forward on the inputs' data and, when grad is on and an input requires
+ * grad, records the node and raises each input's lock. This is how every differentiable op, and a
+ * user-defined Function, enters the graph.
+ */
+export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
+  const recording = isGradEnabled();
+  fn.needsInputGrad = inputs.map((t) => recording && t.requiresGrad);
+  const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
+  if (fn.needsInputGrad.some(Boolean)) {
+    out.requiresGrad = true;
+    out.node = { fn, inputs };
+    for (const input of inputs) if (input.requiresGrad && input.node !== null) input.lock++;
+  }
+  return out;
+}
+
+/** A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`. */
+export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
+  return new Tensor(TensorData.fromNested(values), options);
+}
+
+export class Tensor {
+  /** The values, as a view onto float32 storage. */
+  readonly data: TensorData;
+  /** Whether gradients flow to (and, for a leaf, accumulate in) this tensor. */
+  requiresGrad: boolean;
+  /** d(root)/d(this) after backward: set on leaves, and on other tensors after `retainGrad()`. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, or null for a leaf. Used by autograd. */
+  node: GraphNode | null = null;
+  /** Consumers that have not yet sent their gradient in backward (see autograd.ts). */
+  lock = 0;
+  /** Creation order; consumers always have a larger id than their inputs. */
+  readonly id = ++tensorsCreated;
+  /** True after `retainGrad()`: this non-leaf keeps its `.grad` (leaves always do). */
+  retainsGrad = false;
+
+  constructor(data: TensorData, options: TensorOptions = {}) {
+    this.data = data;
+    this.requiresGrad = options.requiresGrad ?? false;
+  }
+
+  // ---- creation -------------------------------------------------------------------------------
+
+  static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    return Tensor.full(shape, 0, options);
+  }
+
+  static ones(shape: Shape, options?: TensorOptions): Tensor {
+    return Tensor.full(shape, 1, options);
+  }
+
+  static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+    return new Tensor(TensorData.const(value, shape).clone(), options);
+  }
+
+  /** start, start+step, ... below stop; `arange(n)` counts 0..n-1. */
+  static arange(start: number, stop?: number, step = 1, options?: TensorOptions): Tensor {
+    const [from, to] = stop === undefined ? [0, start] : [start, stop];
+    if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero number, got ${step}`);
+    const count = Math.max(0, Math.ceil((to - from) / step));
+    return new Tensor(TensorData.fromArray(Array.from({ length: count }, (_, i) => from + i * step), [count]), options);
+  }
+
+  /** The identity matrix (n rows, m columns). */
+  static eye(n: number, m = n, options?: TensorOptions): Tensor {
+    const values = Array.from({ length: n * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
+    return new Tensor(TensorData.fromArray(values, [n, m]), options);
+  }
+
+  /** Uniform in [0, 1), from the seeded generator (`manualSeed`). */
+  static rand(shape: Shape, options?: TensorOptions): Tensor {
+    return new Tensor(TensorData.rand(shape), options);
+  }
+
+  /** Uniform in [low, high). */
+  static uniform(shape: Shape, low = 0, high = 1, options?: TensorOptions): Tensor {
+    const u = TensorData.rand(shape);
+    return new Tensor(u.mul(TensorData.const(high - low, shape)).add(TensorData.const(low, shape)), options);
+  }
+
+  /** Standard normal, by the Box–Muller transform: √(−2 ln(1−u₁))·cos(2πu₂). */
+  static randn(shape: Shape, options?: TensorOptions): Tensor {
+    const c = (v: number): TensorData => TensorData.const(v, shape);
+    const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
+    const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
+    return new Tensor(radius.mul(cosine), options);
+  }
+
+  static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(t.shape, options); }
+  static onesLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.ones(t.shape, options); }
+  static fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor { return Tensor.full(t.shape, value, options); }
+  static randLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.rand(t.shape, options); }
+  static randnLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.randn(t.shape, options); }
+
+  // ---- what a tensor is -----------------------------------------------------------------------
+
+  get shape(): number[] {
+    return [...this.data.shape];
+  }
+
+  get ndim(): number {
+    return this.data.shape.length;
+  }
+
+  numel(): number {
+    return this.data.size;
+  }
+
+  /** True for tensors made by the user (not by an op that recorded a graph). */
+  get isLeaf(): boolean {
+    return this.node === null;
+  }
+
+  /** The name of the op that made this tensor, e.g. 'MulBackward', or null for a leaf. */
+  get gradFn(): string | null {
+    return this.node ? this.node.fn.name : null;
+  }
+
+  /** In-place writes to this tensor's storage so far. */
+  get version(): number {
+    return this.data.version;
+  }
+
+  toArray(): NestedArray {
+    return this.data.toNested();
+  }
+
+  item(): number {
+    return this.data.item();
+  }
+
+  /** A tensor with the same values and no graph: gradients stop here. Shares storage. */
+  detach(): Tensor {
+    return new Tensor(this.data);
+  }
+
+  /** A copy in new storage; gradients flow through it. */
+  clone(): Tensor {
+    return apply(new F.Copy(), this);
+  }
+
+  toString(): string {
+    const body = formatValues(this.toArray(), 'tensor('.length);
+    const extra = this.gradFn ? `, gradFn=${this.gradFn}` : this.requiresGrad ? ', requiresGrad=true' : '';
+    return `tensor(${body}${extra})`;
+  }
+
+  // ---- autograd -------------------------------------------------------------------------------
+
+  /**
+   * Computes d(this)/d(leaf) for every leaf that requires grad and adds it to `leaf.grad`.
+   * `gradient` is d(loss)/d(this); it may be left out when this tensor has one element.
+   */
+  backward(gradient?: Tensor): void {
+    if (!this.requiresGrad) {
+      throw new Error('backward: this tensor does not require grad and has no gradFn; create the leaves with { requiresGrad: true } (and not inside noGrad)');
+    }
+    if (this.lock > 0) {
+      throw new Error(
+        `backward: this tensor (${this.gradFn}, shape ${formatShape(this.shape)}) is in the middle of a graph: ${this.lock} later op(s) use it. ` +
+        'Call backward() on the final result (the loss), or detach() the copies you keep, e.g. for logging',
+      );
+    }
+    if (this.node?.fn.isReleased) {
+      throw new Error(`backward: the graph behind this tensor (${this.gradFn}) was already used by an earlier backward and is freed; run the forward pass again`);
+    }
+    runBackward(this, this.initialGrad(gradient));
+  }
+
+  private initialGrad(gradient?: Tensor): TensorData {
+    if (gradient === undefined) {
+      if (this.numel() !== 1) {
+        throw new Error(`backward: a gradient can be implied only for a one-element tensor, this one has shape ${formatShape(this.shape)}; pass backward(gradient) with that shape, or reduce first (e.g. .sum())`);
+      }
+      return TensorData.const(1, this.shape);
+    }
+    if (!shapesEqual(gradient.shape, this.shape)) {
+      throw new Error(`backward: gradient shape ${formatShape(gradient.shape)} does not match the tensor's shape ${formatShape(this.shape)}`);
+    }
+    return gradient.data;
+  }
+
+  /** Keeps `.grad` on this non-leaf tensor after backward. */
+  retainGrad(): this {
+    if (!this.requiresGrad) throw new Error('retainGrad: this tensor does not require grad, so it will never have one');
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /** Adds a gradient to `.grad` (a packed copy, so later in-place changes to either stay separate). */
+  accumulateGrad(grad: TensorData): void {
+    this.grad = new Tensor(this.grad ? this.grad.data.add(grad) : grad.clone());
+  }
+
+  // ---- elementwise ------------------------------------------------------------------------------
+
+  add(other: Tensor | number): Tensor { return this.binary(new F.Add(), other, 'add'); }
+  sub(other: Tensor | number): Tensor { return this.binary(new F.Sub(), other, 'sub'); }
+  mul(other: Tensor | number): Tensor { return this.binary(new F.Mul(), other, 'mul'); }
+  div(other: Tensor | number): Tensor { return this.binary(new F.Div(), other, 'div'); }
+  /** Elementwise maximum; where both are equal the gradient is split evenly. */
+  maximum(other: Tensor | number): Tensor { return this.binary(new F.Maximum(), other, 'maximum'); }
+  minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other).neg()).neg(); }
+
+  /**
+   * xᵉ. Integer exponents use repeated multiplication (exact, and defined for negative x and at 0);
+   * other exponents use exp(e·ln x), which is NaN for negative x, as in PyTorch.
+   */
+  pow(exponent: Tensor | number): Tensor {
+    if (typeof exponent !== 'number') return this.log().mul(exponent).exp();
+    if (!Number.isInteger(exponent)) return this.log().mul(exponent).exp();
+    if (exponent < 0) return this.pow(-exponent).reciprocal();
+    if (exponent === 0) return this.mul(0).add(1);
+    // Square-and-multiply: x^13 = x^8 · x^4 · x.
+    let result: Tensor | null = null;
+    let square: Tensor = this;
+    for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
+      if (e % 2 === 1) result = result ? result.mul(square) : square;
+      if (e > 1) square = square.mul(square);
+    }
+    return result as Tensor;
+  }
+
+  neg(): Tensor { return apply(new F.Neg(), this); }
+  exp(): Tensor { return apply(new F.Exp(), this); }
+  log(): Tensor { return apply(new F.Log(), this); }
+  sqrt(): Tensor { return apply(new F.Sqrt(), this); }
+  sin(): Tensor { return apply(new F.Sin(), this); }
+  relu(): Tensor { return apply(new F.Relu(), this); }
+  sigmoid(): Tensor { return apply(new F.Sigmoid(), this); }
+  /** cos x = sin(x + π/2) */
+  cos(): Tensor { return this.add(Math.PI / 2).sin(); }
+  /** tanh x = 2σ(2x) − 1 */
+  tanh(): Tensor { return this.mul(2).sigmoid().mul(2).sub(1); }
+  /** |x| = relu(x) + relu(−x), so its gradient at 0 is 0, as in PyTorch */
+  abs(): Tensor { return this.relu().add(this.neg().relu()); }
+  reciprocal(): Tensor { return Tensor.onesLike(this).div(this); }
+
+  /** Limits values to [min, max]; either bound may be left out. */
+  clamp(min?: number, max?: number): Tensor {
+    if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
+    let out: Tensor = this;
+    if (min !== undefined) out = out.maximum(min);
+    if (max !== undefined) out = out.minimum(max);
+    return out;
+  }
+
+  /** 1 where this < other, else 0 (no gradient). */
+  lt(other: Tensor | number): Tensor { return this.compare(other, 'lt', (a, b) => a.cmplt(b)); }
+  gt(other: Tensor | number): Tensor { return this.compare(other, 'gt', (a, b) => b.cmplt(a)); }
+  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => F.equal(b.cmplt(a), TensorData.const(0, a.shape))); }
+  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => F.equal(a.cmplt(b), TensorData.const(0, a.shape))); }
+  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.equal(a, b)); }
+  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => a.cmplt(b).add(b.cmplt(a))); }
+
+  /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
+  static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
+    const left = cond.lift(a);
+    const right = cond.lift(b);
+    const shape = broadcastShapes(broadcastShapes(cond.shape, left.shape, 'where'), right.shape, 'where');
+    return apply(new F.Where(), cond.detach().broadcastTo(shape), left.broadcastTo(shape), right.broadcastTo(shape));
+  }
+
+  // ---- reductions ------------------------------------------------------------------------------
+
+  /** Sum over `dim` (one or several; all when left out). */
+  sum(dim?: number | number[], keepdim = false): Tensor {
+    return this.reduce(new F.Sum(this.axes(dim, 'sum')), dim, keepdim, 'sum');
+  }
+
+  mean(dim?: number | number[], keepdim = false): Tensor {
+    const count = this.axes(dim, 'mean').reduce((n, a) => n * this.shape[a], 1);
+    return this.sum(dim, keepdim).div(count);
+  }
+
+  /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
+  max(dim?: number | number[], keepdim = false): Tensor {
+    return this.reduce(new F.Max(this.axes(dim, 'max')), dim, keepdim, 'max');
+  }
+
+  min(dim?: number | number[], keepdim = false): Tensor {
+    return this.neg().max(dim, keepdim).neg();
+  }
+
+  /** Index of the first largest value along `dim`; over the flattened tensor when `dim` is left out. */
+  argmax(dim?: number, keepdim = false): Tensor {
+    if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
+    const axis = normalizeAxis(dim, this.ndim, 'argmax');
+    const x = this.data;
+    const isMax = F.equal(x, x.amax([axis]).expand(x.shape));
+    const index = TensorData.fromArray(Array.from({ length: x.shape[axis] }, (_, i) => i), [x.shape[axis]])
+      .reshape(x.shape.map((d, i) => (i === axis ? d : 1))).expand(x.shape);
+    // The first maximum: the smallest index among the maxima, as −max(−index).
+    const candidates = isMax.where(index.neg(), TensorData.const(-Infinity, x.shape));
+    const first = new Tensor(candidates.amax([axis]).neg());
+    return keepdim ? first : first.squeeze(axis);
+  }
+
+  argmin(dim?: number, keepdim = false): Tensor {
+    return this.neg().detach().argmax(dim, keepdim);
+  }
+
+  /** Variance over `dim`, dividing by (n − correction): correction 1 is the unbiased estimate. */
+  var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    const count = this.axes(dim, 'var').reduce((n, a) => n * this.shape[a], 1);
+    const centered = this.sub(this.mean(dim, true));
+    return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
+  }
+
+  std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    return this.var(dim, keepdim, correction).sqrt();
+  }
+
+  // ---- movement ---------------------------------------------------------------------------------
+
+  /** Same values in a new shape; one entry may be −1 (inferred). Copies only when the layout requires it. */
+  reshape(shape: number[]): Tensor {
+    const resolved = inferShape(shape, this.numel(), this.shape);
+    if (shapesEqual(resolved, this.shape)) return this;
+    return apply(new F.Reshape(resolved), this);
+  }
+
+  /** Like reshape, but never copies: throws when the layout does not allow a view. */
+  view(shape: number[]): Tensor {
+    const out = this.reshape(shape);
+    if (!out.data.sharesStorageWith(this.data)) {
+      throw new Error(`view: a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.data.strides)} cannot be viewed as ${formatShape(shape)}; use reshape(), which copies`);
+    }
+    return out;
+  }
+
+  permute(dims: number[]): Tensor {
+    return apply(new F.Permute(dims.map((d) => normalizeAxis(d, this.ndim, 'permute'))), this);
+  }
+
+  transpose(dim0: number, dim1: number): Tensor {
+    const order = this.shape.map((_, i) => i);
+    const a = normalizeAxis(dim0, this.ndim, 'transpose');
+    const b = normalizeAxis(dim1, this.ndim, 'transpose');
+    [order[a], order[b]] = [order[b], order[a]];
+    return this.permute(order);
+  }
+
+  /** All dims reversed (the matrix transpose for 2-D). */
+  get T(): Tensor {
+    return this.permute(this.shape.map((_, i) => this.ndim - 1 - i));
+  }
+
+  /** Repeats size-1 dims (and adds leading dims) to reach `shape`; −1 keeps a dim. A view. */
+  expand(shape: number[]): Tensor {
+    const lead = shape.length - this.ndim;
+    if (lead < 0) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to fewer dims ${formatShape(shape)}`);
+    const target = shape.map((d, i) => (d === -1 && i >= lead ? this.shape[i - lead] : d));
+    target.forEach((d, i) => {
+      const own = i >= lead ? this.shape[i - lead] : 1;
+      if (own !== d && own !== 1) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to ${formatShape(shape)}: dim ${i} is ${own}, not 1`);
+    });
+    return this.broadcastTo(target);
+  }
+
+  /** Removes `dim` if it has size 1, or every size-1 dim when `dim` is left out. */
+  squeeze(dim?: number): Tensor {
+    if (dim === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
+    const axis = normalizeAxis(dim, this.ndim, 'squeeze');
+    if (this.shape[axis] !== 1) return this;
+    return this.reshape(this.shape.filter((_, i) => i !== axis));
+  }
+
+  /** Inserts a size-1 dim at `dim` (−1 appends). */
+  unsqueeze(dim: number): Tensor {
+    const axis = normalizeAxis(dim, this.ndim + 1, 'unsqueeze');
+    const shape = this.shape;
+    shape.splice(axis, 0, 1);
+    return this.reshape(shape);
+  }
+
+  /** Merges dims startDim..endDim into one. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    if (this.ndim === 0) return this.reshape([1]);
+    const start = normalizeAxis(startDim, this.ndim, 'flatten');
+    const end = normalizeAxis(endDim, this.ndim, 'flatten');
+    if (start > end) throw new RangeError(`flatten: startDim ${startDim} comes after endDim ${endDim}`);
+    const merged = this.shape.slice(start, end + 1).reduce((a, b) => a * b, 1);
+    return this.reshape([...this.shape.slice(0, start), merged, ...this.shape.slice(end + 1)]);
+  }
+
+  /**
+   * Pads with `value`. `pads` lists [before, after] counts starting from the LAST dim, as in
+   * torch.nn.functional.pad: [left, right] pads the last dim, [left, right, top, bottom] the last two.
+   */
+  pad(pads: number[], value = 0): Tensor {
+    if (pads.length % 2 !== 0 || pads.length / 2 > this.ndim) {
+      throw new RangeError(`pad: expected pairs for at most ${this.ndim} dims, got ${pads.length} numbers`);
+    }
+    const pairs = this.shape.map((): [number, number] => [0, 0]);
+    for (let k = 0; k < pads.length / 2; k++) pairs[this.ndim - 1 - k] = [pads[2 * k], pads[2 * k + 1]];
+    return apply(new F.Pad(pairs, value), this);
+  }
+
+  /** `length` cells of `dim` starting at `start` (a view). */
+  narrow(dim: number, start: number, length: number): Tensor {
+    const axis = normalizeAxis(dim, this.ndim, 'narrow');
+    const first = start < 0 ? start + this.shape[axis] : start;
+    return apply(new F.Shrink(this.shape.map((d, i): [number, number] => (i === axis ? [first, first + length] : [0, d]))), this);
+  }
+
+  /** Reverses the order along each of `dims` (a view with negative strides). */
+  flip(dims: number[]): Tensor {
+    const axes = dims.map((d) => normalizeAxis(d, this.ndim, 'flip'));
+    return apply(new F.Stride(this.shape.map((_, i) => (axes.includes(i) ? -1 : 1))), this);
+  }
+
+  /**
+   * NumPy-style indexing, one spec per leading dim: an integer picks one cell and drops the dim,
+   * null keeps the whole dim, [start, stop, step] keeps start:stop:step (negative start/stop count from the end).
+   */
+  slice(...specs: SliceSpec[]): Tensor {
+    if (specs.length > this.ndim) throw new RangeError(`slice: ${specs.length} indices for a tensor of rank ${this.ndim}`);
+    const ranges = this.shape.map((d): [number, number] => [0, d]);
+    const steps = this.shape.map(() => 1);
+    const dropped: number[] = [];
+    specs.forEach((spec, i) => {
+      const size = this.shape[i];
+      if (spec === null) return;
+      if (typeof spec === 'number') {
+        const index = spec < 0 ? spec + size : spec;
+        if (!Number.isInteger(index) || index < 0 || index >= size) {
+          throw new RangeError(`slice: index ${spec} is out of range for dim ${i} of size ${size}`);
+        }
+        ranges[i] = [index, index + 1];
+        dropped.push(i);
+        return;
+      }
+      const [start = 0, stop = size, step = 1] = spec;
+      if (!Number.isInteger(step) || step <= 0) throw new RangeError(`slice: step ${step} for dim ${i} must be a positive integer (use flip to reverse)`);
+      const clampIndex = (v: number): number => Math.min(Math.max(v < 0 ? v + size : v, 0), size);
+      const from = clampIndex(start);
+      ranges[i] = [from, Math.max(from, clampIndex(stop))];
+      steps[i] = step;
+    });
+    let out = apply(new F.Shrink(ranges), this);
+    if (steps.some((s) => s !== 1)) out = apply(new F.Stride(steps), out);
+    return dropped.length ? out.reshape(out.shape.filter((_, i) => !dropped.includes(i))) : out;
+  }
+
+  /** Joins tensors along an existing dim; all other dims must match. */
+  static cat(tensors: Tensor[], dim = 0): Tensor {
+    if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
+    const first = tensors[0];
+    const axis = normalizeAxis(dim, first.ndim, 'cat');
+    tensors.forEach((t, k) => {
+      const fits = t.ndim === first.ndim && t.shape.every((d, i) => i === axis || d === first.shape[i]);
+      if (!fits) throw new RangeError(`cat: tensor ${k} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} outside dim ${axis}`);
+    });
+    const total = tensors.reduce((n, t) => n + t.shape[axis], 0);
+    // Each piece is padded with zeros to the full length at its place; the sum is the concatenation.
+    let before = 0;
+    const placed = tensors.map((t) => {
+      const pairs = t.shape.map((): [number, number] => [0, 0]);
+      pairs[axis] = [before, total - before - t.shape[axis]];
+      before += t.shape[axis];
+      return apply(new F.Pad(pairs), t);
+    });
+    return placed.reduce((sum, t) => sum.add(t));
+  }
+
+  /** Joins tensors of one shape along a new dim. */
+  static stack(tensors: Tensor[], dim = 0): Tensor {
+    if (tensors.length === 0) throw new RangeError('stack: expected at least one tensor');
+    const axis = normalizeAxis(dim, tensors[0].ndim + 1, 'stack');
+    tensors.forEach((t, k) => {
+      if (!shapesEqual(t.shape, tensors[0].shape)) {
+        throw new RangeError(`stack: tensor ${k} has shape ${formatShape(t.shape)}, expected ${formatShape(tensors[0].shape)} like tensor 0`);
+      }
+    });
+    return Tensor.cat(tensors.map((t) => t.unsqueeze(axis)), axis);
+  }
+
+  // ---- linear algebra ---------------------------------------------------------------------------
+
+  /** Matrix product with torch.matmul's rules: 1-D operands get a dim added and removed; batch dims broadcast. */
+  matmul(other: Tensor): Tensor {
+    if (this.ndim === 0 || other.ndim === 0) {
+      throw new RangeError(`matmul: both operands need at least 1 dim, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
+    }
+    if (this.ndim === 1 && other.ndim === 1) return this.dot(other);
+    if (this.ndim === 1) return this.unsqueeze(0).matmul(other).squeeze(-2);
+    if (other.ndim === 1) return this.matmul(other.unsqueeze(-1)).squeeze(-1);
+    const [m, k] = this.shape.slice(-2);
+    const [k2, n] = other.shape.slice(-2);
+    if (k !== k2) {
+      throw new RangeError(`matmul: shapes ${formatShape(this.shape)} and ${formatShape(other.shape)} cannot be multiplied: the first has ${k} columns, the second ${k2} rows`);
+    }
+    const batch = broadcastShapes(this.shape.slice(0, -2), other.shape.slice(0, -2), 'matmul');
+    return apply(new F.Matmul(), this.broadcastTo([...batch, m, k]), other.broadcastTo([...batch, k, n]));
+  }
+
+  /** Inner product of two 1-D tensors of one length. */
+  dot(other: Tensor): Tensor {
+    if (this.ndim !== 1 || other.ndim !== 1 || this.shape[0] !== other.shape[0]) {
+      throw new RangeError(`dot: expected two 1-D tensors of one length, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
+    }
+    return this.mul(other).sum();
+  }
+
+  /** x·Wᵀ + b, with weight [out, in] as in torch.nn.functional.linear. */
+  linear(weight: Tensor, bias?: Tensor): Tensor {
+    const out = this.matmul(weight.T);
+    return bias ? out.add(bias) : out;
+  }
+
+  // ---- neural-network ops -----------------------------------------------------------------------
+
+  /** e^x / Σ e^x along `dim` (the max is subtracted first, for stability). */
+  softmax(dim: number): Tensor {
+    const e = this.sub(this.max(dim, true).detach()).exp();
+    return e.div(e.sum(dim, true));
+  }
+
+  /** x − log Σ e^x along `dim`, computed stably. */
+  logSoftmax(dim: number): Tensor {
+    const shifted = this.sub(this.max(dim, true).detach());
+    return shifted.sub(shifted.exp().sum(dim, true).log());
+  }
+
+  /** 2-D convolution of [B, C, H, W] with weight [O, C/groups, kh, kw] and an optional bias [O]. */
+  conv2d(weight: Tensor, bias?: Tensor, args: Conv2dArgs = {}): Tensor {
+    const groups = args.groups ?? 1;
+    const stride = pair(args.stride ?? 1, 'stride');
+    const padding = pair(args.padding ?? 0, 'padding');
+    const dilation = pair(args.dilation ?? 1, 'dilation');
+    checkConvShapes(this.shape, weight.shape, groups);
+    if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
+      throw new RangeError(`conv2d: bias shape ${formatShape(bias.shape)} does not match ${weight.shape[0]} output channels`);
+    }
+    const out = apply(new F.Conv2d({ stride, padding, dilation, groups }), this, weight);
+    return bias ? out.add(bias.reshape([1, -1, 1, 1])) : out;
+  }
+
+  /** Largest value in each window over the last two dims; stride defaults to the kernel size. */
+  maxPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
+    return this.pool2d('maxPool2d', kernel, stride, padding, -Infinity).max([-2, -1]);
+  }
+
+  /** Mean of each window over the last two dims (padding cells count, as in PyTorch's default). */
+  avgPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
+    return this.pool2d('avgPool2d', kernel, stride, padding, 0).mean([-2, -1]);
+  }
+
+  /** Zeroes each value with probability p and scales the rest by 1/(1−p); the identity when not training. */
+  dropout(p = 0.5, training = true): Tensor {
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
+    if (!training || p === 0) return this;
+    if (p === 1) return this.mul(0);
+    const keep = Tensor.rand(this.shape).ge(p);
+    return this.mul(keep.div(1 - p));
+  }
+
+  // ---- losses -----------------------------------------------------------------------------------
+
+  /** Cross-entropy of logits [N, C] against class indices [N], with optional label smoothing. */
+  crossEntropy(target: Tensor, options: { reduction?: Reduction; labelSmoothing?: number } = {}): Tensor {
+    const smoothing = options.labelSmoothing ?? 0;
+    if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
+    const logProbs = this.checkClassInput('crossEntropy').logSoftmax(1);
+    let losses = pickClass(logProbs, target, 'crossEntropy').neg();
+    if (smoothing > 0) losses = losses.mul(1 - smoothing).sub(logProbs.mean(1).mul(smoothing));
+    return reduceLoss(losses, options.reduction);
+  }
+
+  /** Negative log-likelihood of log-probabilities [N, C] against class indices [N]. */
+  nllLoss(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    return reduceLoss(pickClass(this.checkClassInput('nllLoss'), target, 'nllLoss').neg(), options.reduction);
+  }
+
+  /** Mean squared error against a target of the same shape. */
+  mseLoss(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    this.checkSameShape(target, 'mseLoss');
+    const diff = this.sub(target);
+    return reduceLoss(diff.mul(diff), options.reduction);
+  }
+
+  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch. */
+  binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    this.checkSameShape(target, 'binaryCrossEntropy');
+    const logP = this.log().clamp(-100);
+    const logNotP = this.neg().add(1).log().clamp(-100);
+    const losses = target.mul(logP).add(target.neg().add(1).mul(logNotP)).neg();
+    return reduceLoss(losses, options.reduction);
+  }
+
+  /** Binary cross-entropy on logits x, computed stably as max(x,0) − x·t + ln(1 + e^−|x|). */
+  binaryCrossEntropyWithLogits(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    this.checkSameShape(target, 'binaryCrossEntropyWithLogits');
+    const losses = this.relu().sub(this.mul(target)).add(this.abs().neg().exp().add(1).log());
+    return reduceLoss(losses, options.reduction);
+  }
+
+  // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
+
+  add_(other: Tensor | number): this { return this.inPlace('add_', (d, o) => d.add(o), other); }
+  sub_(other: Tensor | number): this { return this.inPlace('sub_', (d, o) => d.sub(o), other); }
+  mul_(other: Tensor | number): this { return this.inPlace('mul_', (d, o) => d.mul(o), other); }
+  div_(other: Tensor | number): this { return this.inPlace('div_', (d, o) => d.div(o), other); }
+  /** Copies `source`'s values (broadcast to this shape) into this tensor. */
+  copy_(source: Tensor): this { return this.inPlace('copy_', (_, o) => o, source); }
+  fill_(value: number): this { return this.inPlace('fill_', (_, o) => o, value); }
+  zero_(): this { return this.fill_(0); }
+
+  // ---- helpers ----------------------------------------------------------------------------------
+
+  /** A number becomes a one-element constant; a tensor stays as it is. */
+  private lift(other: Tensor | number): Tensor {
+    return typeof other === 'number' ? new Tensor(TensorData.const(other, [])) : other;
+  }
+
+  /** Expands (as a view) to `shape`, adding leading dims; the shapes must be broadcast-compatible. */
+  private broadcastTo(shape: number[]): Tensor {
+    if (shapesEqual(this.shape, shape)) return this;
+    const padded = this.reshape([...new Array<number>(shape.length - this.ndim).fill(1), ...this.shape]);
+    return apply(new F.Expand(shape), padded);
+  }
+
+  private binary(fn: F.Function, other: Tensor | number, op: string): Tensor {
+    const right = this.lift(other);
+    const shape = broadcastShapes(this.shape, right.shape, op);
+    return apply(fn, this.broadcastTo(shape), right.broadcastTo(shape));
+  }
+
+  private compare(other: Tensor | number, op: string, test: (a: TensorData, b: TensorData) => TensorData): Tensor {
+    const right = this.lift(other);
+    const shape = broadcastShapes(this.shape, right.shape, op);
+    const expand = (t: Tensor): TensorData => t.data.reshape([...new Array<number>(shape.length - t.ndim).fill(1), ...t.shape]).expand(shape);
+    return new Tensor(test(expand(this), expand(right)));
+  }
+
+  /** Normalized, sorted axes of `dim`; all axes when it is left out. */
+  private axes(dim: number | number[] | undefined, op: string): number[] {
+    if (dim === undefined) return this.shape.map((_, i) => i);
+    const list = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeAxis(d, this.ndim, op));
+    if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dim)} repeats a dim`);
+    return list.sort((a, b) => a - b);
+  }
+
+  private reduce(fn: F.Function, dim: number | number[] | undefined, keepdim: boolean, op: string): Tensor {
+    const axes = this.axes(dim, op);
+    const out = apply(fn, this);
+    return keepdim ? out : out.reshape(this.shape.filter((_, i) => !axes.includes(i)));
+  }
+
+  private pool2d(op: string, kernel: number | [number, number], stride: number | [number, number] | undefined,
+    padding: number | [number, number], padValue: number): Tensor {
+    if (this.ndim < 2) throw new RangeError(`${op}: expected at least 2 dims ([..., H, W]), got ${formatShape(this.shape)}`);
+    const k = pair(kernel, 'kernel');
+    const s = pair(stride ?? kernel, 'stride');
+    const [ph, pw] = pair(padding, 'padding');
+    if (ph > k[0] / 2 || pw > k[1] / 2) throw new RangeError(`${op}: padding ${formatShape([ph, pw])} must be at most half the kernel ${formatShape(k)}`);
+    const padded = ph || pw ? this.pad([pw, pw, ph, ph], padValue) : this;
+    const r = this.ndim;
+    return apply(new F.Window([r - 2, r - 1], k, s, [1, 1]), padded);
+  }
+
+  private inPlace(op: string, compute: (own: TensorData, other: TensorData) => TensorData, other: Tensor | number): this {
+    if (isGradEnabled() && this.requiresGrad) {
+      const what = this.isLeaf ? 'a leaf tensor that requires grad' : `a tensor that is part of a graph (${this.gradFn})`;
+      throw new Error(`${op}: cannot modify ${what} in place; wrap the update in noGrad(() => ...) or use the out-of-place op`);
+    }
+    const right = this.lift(other);
+    const shape = broadcastShapes(this.shape, right.shape, op);
+    if (!shapesEqual(shape, this.shape)) {
+      throw new RangeError(`${op}: the other operand ${formatShape(right.shape)} would broadcast this tensor ${formatShape(this.shape)} to ${formatShape(shape)}; an in-place result must keep this tensor's shape`);
+    }
+    const operand = right.data.reshape([...new Array<number>(this.ndim - right.ndim).fill(1), ...right.shape]).expand(this.shape);
+    this.data.assign(compute(this.data, operand));
+    return this;
+  }
+
+  private checkSameShape(target: Tensor, op: string): void {
+    if (!shapesEqual(this.shape, target.shape)) {
+      throw new RangeError(`${op}: input shape ${formatShape(this.shape)} and target shape ${formatShape(target.shape)} must be equal`);
+    }
+  }
+
+  private checkClassInput(op: string): Tensor {
+    if (this.ndim !== 2) throw new RangeError(`${op}: expected input of shape [N, C], got ${formatShape(this.shape)}`);
+    return this;
+  }
+}
+
+// ---- module helpers -------------------------------------------------------------------------------
+
+/** The shape both operands broadcast to, NumPy-style (align on the right; 1 stretches), or an error naming the op. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, i) => {
+    const da = a[a.length - rank + i] ?? 1;
+    const db = b[b.length - rank + i] ?? 1;
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new RangeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast: dim ${i - rank} is ${da} vs ${db}`);
+    }
+    return da === 1 ? db : da;
+  });
+}
+
+/** Replaces one −1 in `shape` by the size that makes the cell counts match. */
+function inferShape(shape: number[], count: number, from: Shape): number[] {
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1) throw new RangeError(`reshape: only one dim may be -1, got ${formatShape(shape)}`);
+  const known = numel(shape.filter((d) => d !== -1));
+  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : count / known) : d));
+  if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || numel(resolved) !== count) {
+    throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}`);
+  }
+  return resolved;
+}
+
+function pair(value: number | [number, number], name: string): [number, number] {
+  const [a, b] = typeof value === 'number' ? [value, value] : value;
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) throw new RangeError(`${name} must be a non-negative integer or a pair of them, got ${JSON.stringify(value)}`);
+  return [a, b];
+}
+
+function checkConvShapes(input: Shape, weight: Shape, groups: number): void {
+  if (input.length !== 4) throw new RangeError(`conv2d: expected input [B, C, H, W], got ${formatShape(input)}`);
+  if (weight.length !== 4) throw new RangeError(`conv2d: expected weight [O, C/groups, kh, kw], got ${formatShape(weight)}`);
+  if (!Number.isInteger(groups) || groups < 1 || input[1] % groups !== 0 || weight[0] % groups !== 0) {
+    throw new RangeError(`conv2d: groups ${groups} must divide both the input channels (${input[1]}) and the output channels (${weight[0]})`);
+  }
+  if (weight[1] * groups !== input[1]) {
+    throw new RangeError(`conv2d: weight ${formatShape(weight)} expects ${weight[1] * groups} input channels, got input ${formatShape(input)}`);
+  }
+}
+
+/** logProbs[i, target[i]] for each row i, as a [N] tensor; checks that targets are class indices. */
+function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
+  const [n, classes] = logProbs.shape;
+  if (target.ndim !== 1 || target.shape[0] !== n) {
+    throw new RangeError(`${op}: target shape ${formatShape(target.shape)} does not match input ${formatShape(logProbs.shape)}; expected [${n}] class indices`);
+  }
+  target.data.toFlat().forEach((t, i) => {
+    if (!Number.isInteger(t) || t < 0 || t >= classes) {
+      throw new RangeError(`${op}: target ${t} at position ${i} is not a class index in 0..${classes - 1}`);
+    }
+  });
+  const oneHot = Tensor.arange(classes).reshape([1, classes]).eq(target.detach().reshape([n, 1]));
+  return logProbs.mul(oneHot).sum(1);
+}
+
+function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
+  if (reduction === 'mean') return losses.mean();
+  if (reduction === 'sum') return losses.sum();
+  if (reduction === 'none') return losses;
+  throw new RangeError(`loss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+}
+
+/** PyTorch-like text for nested values: 4 decimals, rows aligned under the opening bracket. */
+function formatValues(values: NestedArray, indent: number): string {
+  if (typeof values === 'number') return formatNumber(values);
+  const depthOf = (v: NestedArray): number => (Array.isArray(v) ? 1 + (v.length ? depthOf(v[0]) : 0) : 0);
+  const depth = depthOf(values);
+  if (depth === 1) return `[${(values as number[]).map(formatNumber).join(', ')}]`;
+  const separator = `,${'\n'.repeat(depth - 1)}${' '.repeat(indent + 1)}`;
+  return `[${values.map((row) => formatValues(row, indent + 1)).join(separator)}]`;
+}
+
+function formatNumber(x: number): string {
+  return Number.isInteger(x) ? `${x}.` : x.toFixed(4);
+}
