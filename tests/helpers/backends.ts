@@ -1,0 +1,8 @@
+/**
+ * The backends every table-driven test runs on. Each entry is [name, backend]; the test files
+ * `describe.each` over this list and call `useBackend(backend)` in `beforeAll`.
+ * Append a new backend here (e.g. the gpu.js one) and every row runs on it too.
+ */
+import { cpuBackend, type Backend } from '../../src/data';
+
+export const backends: [string, Backend][] = [['cpu', cpuBackend]];

@@ -1,0 +1,92 @@
+/**
+ * Finite-difference gradient checks of tsgrad against itself.
+ *
+ * The objective is L = Σ out · gradOut, computed in float64 from the output's `toArray()` values, so
+ * ∂L/∂x is exactly what `out.backward(gradOut)` puts in `x.grad`. Each input cell x is moved to the
+ * float32 neighbours of x ± eps and ∂L/∂x ≈ (L(x+) − L(x−)) / (x+ − x−) (central differences, using the
+ * step that float32 storage actually took).
+ */
+import { tensor, type Tensor } from '../../src';
+import { expectClose, flatten, nest, type FixtureInput, type Packed, type Tolerance } from './fixtures';
+
+export const gradcheckEps = 1e-3;
+
+/**
+ * The forward runs in float32: each output carries a rounding error of about 1e-7 relative, and the
+ * difference quotient divides it by 2·eps = 2e-3, so a cell that feeds outputs summing to |out·gradOut|
+ * ≈ 10 sees noise of order 1e-7·10 / 2e-3 = 5e-4, more after float32 reductions. 2e-2 leaves room for
+ * that and the O(eps²) truncation error, while a wrong gradient (a missing factor, a sign, a wrong
+ * broadcast reduction) is off by O(1).
+ */
+export const gradcheckTolerance: Tolerance = { atol: 2e-2, rtol: 2e-2 };
+
+export type TensorFn = (...inputs: Tensor[]) => Tensor;
+
+/** A new tensor holding `values` (row-major) in `shape`. */
+export function makeTensor(values: readonly number[], shape: readonly number[], requiresGrad = false): Tensor {
+  return tensor(nest(values, shape), { requiresGrad });
+}
+
+/** The tensor's shape and row-major values. */
+export function unpack(t: Tensor): Packed {
+  return { shape: [...t.shape], values: flatten(t.toArray()) };
+}
+
+/** Σ out · gradOut in float64. */
+export function objective(out: Tensor, gradOut: Packed): number {
+  const values = flatten(out.toArray());
+  if (values.length !== gradOut.values.length) {
+    throw new RangeError(`objective: output has ${values.length} values, gradOut ${gradOut.values.length}`);
+  }
+  let total = 0;
+  for (let i = 0; i < values.length; i++) total += values[i] * gradOut.values[i];
+  return total;
+}
+
+/** Runs fn on fresh inputs, backpropagates gradOut, and returns the output and each input's grad. */
+export function analyticGrads(fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed): { output: Packed; grads: (Packed | null)[] } {
+  const xs = inputs.map((x) => makeTensor(x.values, x.shape, x.requiresGrad));
+  const out = fn(...xs);
+  out.backward(makeTensor(gradOut.values, gradOut.shape));
+  return {
+    output: unpack(out),
+    grads: xs.map((x, i) => {
+      if (!inputs[i].requiresGrad) return null;
+      if (x.grad === null) throw new Error(`input ${i} requires grad but its grad is null after backward`);
+      return unpack(x.grad);
+    }),
+  };
+}
+
+/** Central-difference gradients of Σ fn(inputs) · gradOut for the inputs that require grad. */
+export function numericGrads(fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed, eps = gradcheckEps): (Packed | null)[] {
+  const evaluate = (values: readonly number[][]): number =>
+    objective(fn(...values.map((v, i) => makeTensor(v, inputs[i].shape))), gradOut);
+  const base = inputs.map((x) => [...x.values]);
+  return inputs.map((x, i) => {
+    if (!x.requiresGrad) return null;
+    const grad = x.values.map((value, j) => {
+      const plus = Math.fround(value + eps);
+      const minus = Math.fround(value - eps);
+      const at = (v: number): number => {
+        const moved = base.map((b) => b);
+        moved[i] = [...base[i]];
+        moved[i][j] = v;
+        return evaluate(moved);
+      };
+      return (at(plus) - at(minus)) / (plus - minus);
+    });
+    return { shape: [...x.shape], values: grad };
+  });
+}
+
+/** Fails (throws) when an analytic gradient differs from the finite-difference one. */
+export function gradcheck(label: string, fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed, analytic: readonly (Packed | null)[], tol = gradcheckTolerance): void {
+  const numeric = numericGrads(fn, inputs, gradOut);
+  numeric.forEach((expected, i) => {
+    const got = analytic[i];
+    if (expected === null) return;
+    if (got === null) throw new Error(`${label}: input ${i} has no analytic gradient`);
+    expectClose(`${label}: gradcheck of input ${i} (analytic vs central differences)`, got, expected, tol);
+  });
+}
