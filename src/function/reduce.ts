@@ -1,5 +1,6 @@
 /**
- * Differentiable reductions. Reduced axes keep size 1; the tensor layer drops them unless keepdim.
+ * Differentiable reductions over a list of axes. With keepdim the reduced axes stay as size 1,
+ * otherwise they are dropped (the gradient is reshaped back before it is spread out).
  *
  * May import: src/data, ./function, ./helpers.
  */
@@ -7,35 +8,46 @@ import type { TensorData } from '../data';
 import { Function } from './function';
 import { equal } from './helpers';
 
-/** ∂(Σ x)/∂xᵢ = 1: the gradient is spread back over the reduced axes */
-export class Sum extends Function {
-  private inputShape: readonly number[] = [];
-  constructor(private readonly axes: readonly number[]) {
+/** Shared by Sum and Max: the axes, and the input and kept-dims shapes needed to undo the reduction. */
+abstract class Reduction extends Function {
+  protected inputShape: readonly number[] = [];
+  protected keptShape: readonly number[] = [];
+  constructor(protected readonly axes: readonly number[], private readonly keepdim: boolean) {
     super();
   }
-  forward(x: TensorData): TensorData {
+  /** Applies a keepdim reduction's result shape, dropping the reduced axes unless keepdim. */
+  protected finish(x: TensorData, reduced: TensorData): TensorData {
     this.inputShape = x.shape;
-    return x.sum(this.axes);
+    this.keptShape = reduced.shape;
+    return this.keepdim ? reduced : reduced.reshape(reduced.shape.filter((_, i) => !this.axes.includes(i)));
+  }
+  /** The gradient with the reduced axes back as size 1. */
+  protected kept(grad: TensorData): TensorData {
+    return grad.reshape(this.keptShape);
+  }
+}
+
+/** ∂(Σ x)/∂xᵢ = 1: the gradient is spread back over the reduced axes */
+export class Sum extends Reduction {
+  forward(x: TensorData): TensorData {
+    return this.finish(x, x.sum(this.axes));
   }
   backward(grad: TensorData): (TensorData | null)[] {
-    return [grad.expand(this.inputShape)];
+    return [this.kept(grad).expand(this.inputShape)];
   }
 }
 
 /** ∂(max x)/∂xᵢ = [xᵢ = max] / (number of maxima): ties share the gradient evenly, like torch.amax */
-export class Max extends Function {
-  constructor(private readonly axes: readonly number[]) {
-    super();
-  }
+export class Max extends Reduction {
   forward(x: TensorData): TensorData {
     const out = x.amax(this.axes);
     this.saveForBackward(x, out);
-    return out;
+    return this.finish(x, out);
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
     const isMax = equal(x, out.expand(x.shape));
     const count = isMax.sum(this.axes);
-    return [isMax.mul(grad.div(count).expand(x.shape))];
+    return [isMax.mul(this.kept(grad).div(count).expand(x.shape))];
   }
 }

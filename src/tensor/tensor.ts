@@ -307,7 +307,7 @@ export class Tensor {
 
   /** Sum over `dim` (one or several; all when left out). */
   sum(dim?: number | number[], keepdim = false): Tensor {
-    return this.reduce(new F.Sum(this.axes(dim, 'sum')), dim, keepdim, 'sum');
+    return apply(new F.Sum(this.axes(dim, 'sum'), keepdim), this);
   }
 
   mean(dim?: number | number[], keepdim = false): Tensor {
@@ -317,7 +317,7 @@ export class Tensor {
 
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
-    return this.reduce(new F.Max(this.axes(dim, 'max')), dim, keepdim, 'max');
+    return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
   }
 
   min(dim?: number | number[], keepdim = false): Tensor {
@@ -660,7 +660,7 @@ export class Tensor {
   private broadcastTo(shape: number[]): Tensor {
     if (shapesEqual(this.shape, shape)) return this;
     const padded = this.reshape([...new Array<number>(shape.length - this.ndim).fill(1), ...this.shape]);
-    return apply(new F.Expand(shape), padded);
+    return shapesEqual(padded.shape, shape) ? padded : apply(new F.Expand(shape), padded);
   }
 
   private binary(fn: F.Function, other: Tensor | number, op: string): Tensor {
@@ -682,12 +682,6 @@ export class Tensor {
     const list = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeAxis(d, this.ndim, op));
     if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dim)} repeats a dim`);
     return list.sort((a, b) => a - b);
-  }
-
-  private reduce(fn: F.Function, dim: number | number[] | undefined, keepdim: boolean, op: string): Tensor {
-    const axes = this.axes(dim, op);
-    const out = apply(fn, this);
-    return keepdim ? out : out.reshape(this.shape.filter((_, i) => !axes.includes(i)));
   }
 
   private pool2d(op: string, kernel: number | [number, number], stride: number | [number, number] | undefined,
