@@ -4,7 +4,8 @@
 export { TensorData, type NestedArray } from './tensorData';
 export type { Backend, StridedView } from './backend';
 export { cpuBackend } from './cpu';
-export { currentBackend, useBackend } from './device';
-export { allOps, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp } from './ops';
+export { currentBackend, getDevice, gpuBackend, setDevice, useBackend, type DeviceName, type DeviceOptions, type GpuMode } from './device';
+export { isGpuModeAvailable, type GpuBackend } from './gpu/backend';
+export { allOps, opGroup, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp } from './ops';
 export { manualSeed } from './random';
 export { formatShape, normalizeAxis, numel, shapesEqual, type Shape } from './shape';

@@ -2,7 +2,9 @@
  * The primitive ops: one typed list of names, and the per-element math that every backend shares.
  *
  * Everything tsgrad computes is built from these ops. A backend implements the compute ops
- * (`Backend` in backend.ts); the movement ops are views and need no kernel; the load ops create data.
+ * (`Backend` in backend.ts). The movement ops change a view's shape and strides and need no kernel,
+ * except pad, which fills a new array, and reshape, which copies when the strides allow no view.
+ * The load ops create data, or write it (assign).
  * The tables below are `Record<Op, ...>`, so an op without its math is a compile error.
  *
  * May import: nothing.
@@ -16,7 +18,7 @@ export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'cmplt';
 export type TernaryOp = 'where' | 'mulacc';
 /** Reductions over a list of axes; reduced axes keep size 1. `amax` is the max-reduction (PyTorch's name). */
 export type ReduceOp = 'sum' | 'amax';
-/** Zero-copy views (pad is the one that copies: new cells must be filled). */
+/** Views of the same storage (pad copies: new cells must be filled; reshape copies when no view fits). */
 export type MovementOp = 'reshape' | 'permute' | 'expand' | 'pad' | 'shrink' | 'stride' | 'window';
 /** Ops that create data or write it. */
 export type LoadOp = 'const' | 'rand' | 'fromArray' | 'assign';
@@ -49,12 +51,15 @@ export const reduceMath: Record<ReduceOp, { init: number; step: (acc: number, x:
   amax: { init: -Infinity, step: (acc, x) => (x > acc || x !== x ? x : acc) },
 };
 
+/** The group of every op. A `Record`, so an op name missing here is a compile error. */
+export const opGroup: Record<OpName, 'unary' | 'binary' | 'ternary' | 'reduce' | 'movement' | 'load'> = {
+  neg: 'unary', exp: 'unary', log: 'unary', sin: 'unary', sqrt: 'unary', recip: 'unary',
+  add: 'binary', sub: 'binary', mul: 'binary', div: 'binary', max: 'binary', cmplt: 'binary',
+  where: 'ternary', mulacc: 'ternary',
+  sum: 'reduce', amax: 'reduce',
+  reshape: 'movement', permute: 'movement', expand: 'movement', pad: 'movement', shrink: 'movement', stride: 'movement', window: 'movement',
+  const: 'load', rand: 'load', fromArray: 'load', assign: 'load',
+};
+
 /** Every op name, for docs and tests that must cover each one. */
-export const allOps: readonly OpName[] = [
-  'neg', 'exp', 'log', 'sin', 'sqrt', 'recip',
-  'add', 'sub', 'mul', 'div', 'max', 'cmplt',
-  'where', 'mulacc',
-  'sum', 'amax',
-  'reshape', 'permute', 'expand', 'pad', 'shrink', 'stride', 'window',
-  'const', 'rand', 'fromArray', 'assign',
-];
+export const allOps = Object.keys(opGroup) as OpName[];
