@@ -2,9 +2,12 @@
  * tsgrad's public entry: everything a user imports comes from here.
  *
  *   import { Tensor, tensor, noGrad } from 'tsgrad';
+ *   import { nn, optim } from 'tsgrad';   // layers, losses, data, checkpoints; optimizers and schedulers
  */
-export { Tensor, tensor, apply, noGrad, enableGrad, isGradEnabled } from './tensor';
-export type { TensorOptions, Reduction, SliceSpec, Conv2dArgs, GraphNode } from './tensor';
+export { Tensor, tensor, apply, noGrad, enableGrad, isGradEnabled, toDot, renderSvg, traceBackward, BackwardTrace } from './tensor';
+export type { TensorOptions, Reduction, SliceSpec, Conv2dArgs, GraphNode, GraphPictureOptions, TraceEvent, TraceKind } from './tensor';
 export { Function } from './function';
 export { TensorData, manualSeed } from './data';
 export type { NestedArray, Shape } from './data';
+export * as nn from './nn';
+export * as optim from './nn/optim';

@@ -11,15 +11,18 @@
  * created waiting tensor is then released first: consumers are always created after their inputs,
  * so nothing that could still reach it is left.
  *
- * May import: src/data, src/function, ./tensor (types only).
+ * May import: src/data, ./trace, ./tensor (types only).
  */
 import { formatShape, shapesEqual, type TensorData } from '../data';
 import type { Tensor } from './tensor';
+import { activeTrace } from './trace';
 
 export function runBackward(root: Tensor, rootGrad: TensorData): void {
   const pending = new Map<Tensor, TensorData>([[root, rootGrad]]);
   const ready: Tensor[] = [root];
   const waiting = new Set<Tensor>();
+  const trace = activeTrace();
+  trace?.record('start', root, rootGrad);
 
   while (ready.length > 0 || releaseNewestWaiting(waiting, pending, ready)) {
     const tensor = ready.pop() as Tensor;
@@ -29,13 +32,17 @@ export function runBackward(root: Tensor, rootGrad: TensorData): void {
     if (node === null || tensor.retainsGrad) tensor.accumulateGrad(grad);
     if (node === null) continue;
 
+    trace?.record('fire', tensor, grad);
     const inputGrads = callBackward(tensor, grad);
     node.fn.release();
     node.inputs.forEach((input, i) => {
       const inputGrad = inputGrads[i];
       if (!input.requiresGrad) return;
       if (input.node === null) {
-        if (inputGrad) input.accumulateGrad(inputGrad);
+        if (inputGrad) {
+          input.accumulateGrad(inputGrad);
+          trace?.record('leaf', input, inputGrad);
+        }
         return;
       }
       if (inputGrad) {
@@ -43,6 +50,7 @@ export function runBackward(root: Tensor, rootGrad: TensorData): void {
         pending.set(input, sum ? sum.add(inputGrad) : inputGrad);
       }
       input.lock--;
+      if (inputGrad) trace?.record('arrive', input, inputGrad);
       if (input.lock > 0) {
         waiting.add(input);
       } else {
@@ -78,6 +86,7 @@ function releaseNewestWaiting(waiting: Set<Tensor>, pending: Map<Tensor, TensorD
   if (newest === null) return false;
   waiting.delete(newest);
   newest.lock = 0;
+  activeTrace()?.record('release', newest, pending.get(newest) as TensorData);
   ready.push(newest);
   return true;
 }

@@ -3,3 +3,5 @@
  */
 export { Tensor, tensor, apply, broadcastShapes, type TensorOptions, type Reduction, type SliceSpec, type Conv2dArgs, type GraphNode } from './tensor';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
+export { toDot, renderSvg, graphColours, type GraphPictureOptions } from './graph';
+export { traceBackward, BackwardTrace, type TraceEvent, type TraceKind } from './trace';
