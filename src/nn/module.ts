@@ -1,0 +1,204 @@
+/**
+ * `Module`, `Parameter`, `Buffer` and `Sequential`: the building blocks of a network.
+ *
+ * How a module finds its parts. There is no registration step and no setter magic: a module looks at
+ * its own enumerable fields with `Object.entries(this)` and keeps those that are
+ *   - a `Parameter` (a trainable tensor),
+ *   - a `Buffer` (state that is saved but not trained, like BatchNorm's running mean),
+ *   - a `Module` (a child, whose parts are named `child.part`),
+ *   - an array of those (named `field.0`, `field.1`, ...).
+ * Any other field (a number, a string, a plain Tensor used as a constant) is ignored. Class fields
+ * are visited in the order they are declared, so `parameters()` has a stable order that optimizers
+ * and checkpoints rely on.
+ *
+ * May import: src/tensor, src/data (shape helpers only).
+ */
+import { formatShape, shapesEqual } from '../data';
+import { noGrad, Tensor } from '../tensor';
+
+/** A tensor that a module trains: it always requires grad and owns its own storage. */
+export class Parameter extends Tensor {
+  constructor(value: Tensor) {
+    super(value.data.clone(), { requiresGrad: true });
+  }
+}
+
+/** A tensor that a module saves in its state dict but does not train (no gradient). */
+export class Buffer extends Tensor {
+  constructor(value: Tensor) {
+    super(value.data.clone());
+  }
+}
+
+/** What `stateDict()` returns and `loadStateDict()` accepts: dotted names to tensors. */
+export type StateDict = Record<string, Tensor>;
+
+/** One part found by walking a module: its dotted name and what it is. */
+type Part = { name: string; value: Parameter | Buffer | Module };
+
+export abstract class Module {
+  /** True in training mode (the default); Dropout and BatchNorm behave differently in eval mode. */
+  training = true;
+
+  /** Computes the module's output. Subclasses choose how many tensors they take. */
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  // ---- walking the fields -----------------------------------------------------------------------
+
+  /**
+   * The direct parts of this module, in field order. Sequential overrides this to name its layers
+   * 0, 1, 2, ... as PyTorch does.
+   */
+  protected ownParts(): Part[] {
+    const parts: Part[] = [];
+    for (const [name, value] of Object.entries(this)) {
+      if (isPart(value)) parts.push({ name, value });
+      else if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (isPart(item)) parts.push({ name: `${name}.${i}`, value: item });
+        });
+      }
+    }
+    return parts;
+  }
+
+  /** The direct child modules with their names. */
+  namedChildren(): [string, Module][] {
+    return this.ownParts().filter((p) => p.value instanceof Module).map((p) => [p.name, p.value as Module]);
+  }
+
+  /**
+   * This module and every module below it, depth first, with dotted names ('' for this one). A module
+   * reached twice (shared, or a field pointing back up) is listed once, under its first name.
+   */
+  namedModules(prefix = '', seen = new Set<Module>()): [string, Module][] {
+    if (seen.has(this)) return [];
+    seen.add(this);
+    const out: [string, Module][] = [[prefix, this]];
+    for (const [name, child] of this.namedChildren()) out.push(...child.namedModules(join(prefix, name), seen));
+    return out;
+  }
+
+  /** Every parameter of this module and its children, with dotted names such as 'conv1.weight'. */
+  namedParameters(): [string, Parameter][] {
+    return this.collect((v): v is Parameter => v instanceof Parameter);
+  }
+
+  /** Every parameter, in a stable order: what an optimizer is given. */
+  parameters(): Parameter[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Every buffer (saved, untrained state), with dotted names such as 'bn1.runningMean'. */
+  namedBuffers(): [string, Buffer][] {
+    return this.collect((v): v is Buffer => v instanceof Buffer);
+  }
+
+  private collect<T extends Tensor>(keep: (v: Tensor) => v is T): [string, T][] {
+    const out: [string, T][] = [];
+    const seen = new Set<Tensor>(); // a tensor shared by two layers (tied weights) is listed once
+    for (const [prefix, module] of this.namedModules()) {
+      for (const part of module.ownParts()) {
+        if (part.value instanceof Module || !keep(part.value) || seen.has(part.value)) continue;
+        seen.add(part.value);
+        out.push([join(prefix, part.name), part.value]);
+      }
+    }
+    return out;
+  }
+
+  // ---- modes and gradients ------------------------------------------------------------------------
+
+  /** Sets training mode on this module and every child. Returns this, for chaining. */
+  train(mode = true): this {
+    for (const [, module] of this.namedModules()) module.training = mode;
+    return this;
+  }
+
+  /** Sets evaluation mode (the same as `train(false)`). */
+  eval(): this {
+    return this.train(false);
+  }
+
+  /** Clears the gradient of every parameter (sets `.grad` to null). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** The number of trainable values. */
+  parameterCount(): number {
+    return this.parameters().reduce((n, p) => n + p.numel(), 0);
+  }
+
+  // ---- saving and loading -------------------------------------------------------------------------
+
+  /** Parameters and buffers by dotted name. The tensors share storage with the module (no copy). */
+  stateDict(): StateDict {
+    const state: StateDict = {};
+    for (const [name, p] of this.namedParameters()) state[name] = p;
+    for (const [name, b] of this.namedBuffers()) state[name] = b;
+    return state;
+  }
+
+  /**
+   * Copies values from `state` into this module's parameters and buffers. With `strict` (the
+   * default) every key must match: the error lists missing keys, unexpected keys and mismatched
+   * shapes together, and nothing is changed unless everything fits.
+   */
+  loadStateDict(state: StateDict, strict = true): void {
+    const own = this.stateDict();
+    const missing = Object.keys(own).filter((k) => !(k in state));
+    const unexpected = Object.keys(state).filter((k) => !(k in own));
+    const misShaped = Object.keys(own)
+      .filter((k) => k in state && !shapesEqual(own[k].shape, state[k].shape))
+      .map((k) => `${k}: checkpoint ${formatShape(state[k].shape)}, model ${formatShape(own[k].shape)}`);
+    const problems = [
+      ...(strict && missing.length ? [`missing keys: ${missing.join(', ')}`] : []),
+      ...(strict && unexpected.length ? [`unexpected keys: ${unexpected.join(', ')}`] : []),
+      ...(misShaped.length ? [`shape mismatch: ${misShaped.join('; ')}`] : []),
+    ];
+    if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('. ')}`);
+    noGrad(() => {
+      for (const [name, target] of Object.entries(own)) if (name in state) target.copy_(state[name]);
+    });
+  }
+
+  /** A one-line-per-child summary, such as `Net(conv1: Conv2d(1, 8, kernel 3), ...)`. */
+  toString(): string {
+    const children = this.namedChildren();
+    if (children.length === 0) return this.describe();
+    const inner = children.map(([name, child]) => `  ${name}: ${child.toString().replace(/\n/g, '\n  ')}`);
+    return `${this.describe()}(\n${inner.join('\n')}\n)`;
+  }
+
+  /** The module's own settings, for `toString`. Layers override it. */
+  protected describe(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Runs its modules one after another; the parameters of layer i are named `i.weight`, `i.bias`. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(...layers: Module[]) {
+    super();
+    this.layers = layers;
+  }
+
+  forward(x: Tensor): Tensor {
+    return this.layers.reduce((h, layer) => layer.forward(h), x);
+  }
+
+  protected ownParts(): Part[] {
+    return this.layers.map((value, i) => ({ name: String(i), value }));
+  }
+}
+
+function isPart(value: unknown): value is Parameter | Buffer | Module {
+  return value instanceof Parameter || value instanceof Buffer || value instanceof Module;
+}
+
+function join(prefix: string, name: string): string {
+  return prefix ? `${prefix}.${name}` : name;
+}

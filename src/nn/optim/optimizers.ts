@@ -1,0 +1,277 @@
+/**
+ * Optimizers: SGD (momentum, dampening, Nesterov, weight decay), Adam and AdamW, with the update
+ * rules of torch.optim (PyTorch 1.13, single-tensor path), checked step by step against recorded
+ * values in tests/optim.test.ts.
+ *
+ * Usage, once per batch:  opt.zeroGrad(); loss.backward(); opt.step();
+ *
+ * Updates run under noGrad with in-place Tensor ops (`sub_`, `mul_`, ...), so a parameter keeps its
+ * identity and storage. Per-parameter state (momentum buffers, Adam's moments, the step count) can
+ * be exported with `stateDict()` and restored with `loadStateDict()` for checkpoints.
+ *
+ * May import: src/tensor, src/data (shape formatting).
+ */
+import { formatShape, shapesEqual } from '../../data';
+import { noGrad, Tensor } from '../../tensor';
+
+/** Hyperparameters as plain values (what a checkpoint stores in its metadata). */
+export type Hyperparameters = Record<string, number | boolean | number[]>;
+
+/** Everything an optimizer needs to continue where it stopped. */
+export interface OptimizerState {
+  /** The optimizer's class name; loading into another kind is an error. */
+  kind: string;
+  hyper: Hyperparameters;
+  /** Updates applied so far, per parameter (in `params` order). */
+  steps: number[];
+  /** State tensors named `<parameter index>.<buffer>`, e.g. '0.expAvg'. */
+  buffers: Record<string, Tensor>;
+}
+
+/** One parameter's state: its update count and named buffers (created on its first update). */
+interface ParamState {
+  step: number;
+  buffers: Record<string, Tensor>;
+}
+
+export abstract class Optimizer {
+  readonly params: Tensor[];
+  /** The learning rate; schedulers change it between steps. */
+  lr: number;
+  protected readonly state: ParamState[];
+
+  constructor(params: Iterable<Tensor>, lr: number) {
+    this.params = [...params];
+    const name = this.constructor.name;
+    if (this.params.length === 0) throw new Error(`${name}: got an empty parameter list`);
+    this.params.forEach((p, i) => {
+      if (!p.requiresGrad || !p.isLeaf) throw new Error(`${name}: parameter ${i} (shape ${formatShape(p.shape)}) must be a leaf tensor that requires grad, such as an nn.Parameter`);
+    });
+    if (new Set(this.params).size !== this.params.length) throw new Error(`${name}: a parameter appears more than once in the list`);
+    checkHyper(name, 'lr', lr, lr >= 0, 'a number >= 0');
+    this.lr = lr;
+    this.state = this.params.map(() => ({ step: 0, buffers: {} }));
+  }
+
+  /** Clears every parameter's gradient (sets it to null, as PyTorch's set_to_none=True). */
+  zeroGrad(): void {
+    for (const p of this.params) p.grad = null;
+  }
+
+  /** Applies one update to every parameter that has a gradient. */
+  step(): void {
+    noGrad(() => {
+      this.params.forEach((p, i) => {
+        if (p.grad === null) return;
+        const state = this.state[i];
+        state.step += 1;
+        this.update(p, p.grad, state);
+      });
+    });
+  }
+
+  /** The update rule for one parameter; runs under noGrad. */
+  protected abstract update(param: Tensor, grad: Tensor, state: ParamState): void;
+
+  /** Hyperparameters to save; each optimizer lists its own. */
+  abstract hyperparameters(): Hyperparameters;
+
+  /** Sets hyperparameters from a saved state (already checked to be of this kind). */
+  protected abstract setHyperparameters(hyper: Hyperparameters): void;
+
+  /** A snapshot of the state (buffers are copies, so later steps do not change it). */
+  stateDict(): OptimizerState {
+    const buffers: Record<string, Tensor> = {};
+    this.state.forEach((s, i) => {
+      for (const [name, t] of Object.entries(s.buffers)) buffers[`${i}.${name}`] = t.clone();
+    });
+    return { kind: this.constructor.name, hyper: this.hyperparameters(), steps: this.state.map((s) => s.step), buffers };
+  }
+
+  /** Restores a snapshot taken from an optimizer of the same kind over parameters of the same shapes. */
+  loadStateDict(saved: OptimizerState): void {
+    const name = this.constructor.name;
+    if (saved.kind !== name) throw new Error(`${name}.loadStateDict: the state was saved by ${saved.kind}, not ${name}`);
+    if (saved.steps.length !== this.params.length) {
+      throw new Error(`${name}.loadStateDict: the state has ${saved.steps.length} parameters, this optimizer ${this.params.length}`);
+    }
+    const restored: ParamState[] = this.params.map((p, i) => ({ step: saved.steps[i], buffers: {} }));
+    for (const [key, t] of Object.entries(saved.buffers)) {
+      const [index, buffer] = splitKey(key);
+      const param = this.params[index];
+      if (param === undefined || buffer === '') throw new Error(`${name}.loadStateDict: unexpected buffer '${key}'; expected '<parameter index>.<name>' with an index below ${this.params.length}`);
+      if (!shapesEqual(t.shape, param.shape)) {
+        throw new Error(`${name}.loadStateDict: buffer '${key}' has shape ${formatShape(t.shape)}, parameter ${index} has ${formatShape(param.shape)}`);
+      }
+      restored[index].buffers[buffer] = t.detach().clone();
+    }
+    this.setHyperparameters(saved.hyper);
+    restored.forEach((s, i) => { this.state[i] = s; });
+  }
+}
+
+// ---- SGD ------------------------------------------------------------------------------------------
+
+export interface SGDOptions {
+  lr: number;
+  momentum?: number;
+  /** Damps the new gradient in the momentum buffer: buf = momentum·buf + (1 − dampening)·g. */
+  dampening?: number;
+  nesterov?: boolean;
+  /** Adds weightDecay·param to the gradient (L2 regularization). */
+  weightDecay?: number;
+}
+
+/**
+ * Stochastic gradient descent:
+ *   g ← grad + weightDecay·p
+ *   buf ← g on the first step, then momentum·buf + (1 − dampening)·g
+ *   g ← g + momentum·buf (Nesterov) or buf (classic momentum)
+ *   p ← p − lr·g
+ */
+export class SGD extends Optimizer {
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+
+  constructor(params: Iterable<Tensor>, options: SGDOptions) {
+    super(params, options.lr);
+    this.momentum = options.momentum ?? 0;
+    this.dampening = options.dampening ?? 0;
+    this.nesterov = options.nesterov ?? false;
+    this.weightDecay = options.weightDecay ?? 0;
+    checkHyper('SGD', 'momentum', this.momentum, this.momentum >= 0, 'a number >= 0');
+    checkHyper('SGD', 'weightDecay', this.weightDecay, this.weightDecay >= 0, 'a number >= 0');
+    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
+      throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`);
+    }
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState): void {
+    let g = this.weightDecay !== 0 ? grad.add(p.mul(this.weightDecay)) : grad;
+    if (this.momentum !== 0) {
+      let buf = state.buffers.momentumBuffer;
+      if (buf === undefined) buf = state.buffers.momentumBuffer = g.clone();
+      else buf.mul_(this.momentum).add_(g.mul(1 - this.dampening));
+      g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
+    }
+    p.sub_(g.mul(this.lr));
+  }
+
+  hyperparameters(): Hyperparameters {
+    return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
+  }
+
+  protected setHyperparameters(h: Hyperparameters): void {
+    this.lr = numberField('SGD', h, 'lr');
+    this.momentum = numberField('SGD', h, 'momentum');
+    this.dampening = numberField('SGD', h, 'dampening');
+    this.nesterov = h.nesterov === true;
+    this.weightDecay = numberField('SGD', h, 'weightDecay');
+  }
+}
+
+// ---- Adam and AdamW ----------------------------------------------------------------------------------
+
+export interface AdamOptions {
+  lr?: number;
+  /** Decay rates of the running mean of the gradient and of its square. */
+  betas?: [number, number];
+  /** Added to the denominator, so a zero second moment does not divide by zero. */
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * Adam (Kingma & Ba 2015). With t the parameter's step count:
+ *   g ← grad + weightDecay·p                      (L2, added to the gradient)
+ *   m ← β₁·m + (1 − β₁)·g                          running mean of the gradient
+ *   v ← β₂·v + (1 − β₂)·g²                         running mean of its square
+ *   p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)   (bias-corrected, as in PyTorch)
+ */
+export class Adam extends Optimizer {
+  betas: [number, number];
+  eps: number;
+  weightDecay: number;
+
+  constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
+    super(params, options.lr ?? 1e-3);
+    this.betas = options.betas ?? [0.9, 0.999];
+    this.eps = options.eps ?? 1e-8;
+    this.weightDecay = options.weightDecay ?? this.defaultWeightDecay();
+    const name = this.constructor.name;
+    this.betas.forEach((b, i) => checkHyper(name, `betas[${i}]`, b, b >= 0 && b < 1, 'a number in [0, 1)'));
+    checkHyper(name, 'eps', this.eps, this.eps >= 0, 'a number >= 0');
+    checkHyper(name, 'weightDecay', this.weightDecay, this.weightDecay >= 0, 'a number >= 0');
+  }
+
+  protected defaultWeightDecay(): number {
+    return 0;
+  }
+
+  /** The gradient Adam's moments see; AdamW overrides this and decays the weight directly instead. */
+  protected decayed(p: Tensor, grad: Tensor): Tensor {
+    return this.weightDecay !== 0 ? grad.add(p.mul(this.weightDecay)) : grad;
+  }
+
+  protected update(p: Tensor, grad: Tensor, state: ParamState): void {
+    const [beta1, beta2] = this.betas;
+    const g = this.decayed(p, grad);
+    const m = (state.buffers.expAvg ??= Tensor.zerosLike(p));
+    const v = (state.buffers.expAvgSq ??= Tensor.zerosLike(p));
+    m.mul_(beta1).add_(g.mul(1 - beta1));
+    v.mul_(beta2).add_(g.mul(g).mul(1 - beta2));
+    const stepSize = this.lr / (1 - beta1 ** state.step);
+    const denominator = v.sqrt().div(Math.sqrt(1 - beta2 ** state.step)).add(this.eps);
+    p.sub_(m.div(denominator).mul(stepSize));
+  }
+
+  hyperparameters(): Hyperparameters {
+    return { lr: this.lr, betas: [...this.betas], eps: this.eps, weightDecay: this.weightDecay };
+  }
+
+  protected setHyperparameters(h: Hyperparameters): void {
+    const name = this.constructor.name;
+    const betas = h.betas;
+    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${name}.loadStateDict: expected hyperparameter betas as two numbers, got ${JSON.stringify(betas)}`);
+    this.lr = numberField(name, h, 'lr');
+    this.betas = [betas[0], betas[1]];
+    this.eps = numberField(name, h, 'eps');
+    this.weightDecay = numberField(name, h, 'weightDecay');
+  }
+}
+
+/**
+ * AdamW (Loshchilov & Hutter 2019): Adam with decoupled weight decay. The weight shrinks directly,
+ *   p ← p · (1 − lr·weightDecay),
+ * before the Adam update, which then sees the plain gradient. The default weightDecay is 0.01.
+ */
+export class AdamW extends Adam {
+  protected defaultWeightDecay(): number {
+    return 1e-2;
+  }
+
+  protected decayed(p: Tensor, grad: Tensor): Tensor {
+    if (this.weightDecay !== 0) p.mul_(1 - this.lr * this.weightDecay);
+    return grad;
+  }
+}
+
+// ---- helpers -----------------------------------------------------------------------------------------
+
+function checkHyper(optimizer: string, name: string, value: number, ok: boolean, expected: string): void {
+  if (!Number.isFinite(value) || !ok) throw new RangeError(`${optimizer}: ${name} must be ${expected}, got ${value}`);
+}
+
+function numberField(optimizer: string, h: Hyperparameters, name: string): number {
+  const value = h[name];
+  if (typeof value !== 'number') throw new Error(`${optimizer}.loadStateDict: expected hyperparameter ${name} as a number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function splitKey(key: string): [number, string] {
+  const dot = key.indexOf('.');
+  const index = Number(key.slice(0, dot));
+  return [dot > 0 && Number.isInteger(index) ? index : -1, dot > 0 ? key.slice(dot + 1) : ''];
+}
