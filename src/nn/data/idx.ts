@@ -1,0 +1,114 @@
+/**
+ * Reader for the IDX files of MNIST and Fashion-MNIST, plain or gzipped (detected by the gzip magic
+ * bytes 1f 8b, not by the file name).
+ *
+ * An IDX file is big-endian: a magic number 0x0000TTNN (TT the value type, 0x08 = unsigned byte;
+ * NN the number of dims), NN 32-bit dim sizes, then the values. Images have magic 2051 (0x803:
+ * [count, rows, cols]) and labels 2049 (0x801: [count]).
+ *
+ * The whole file is checked before anything is returned: a wrong magic number, a short or over-long
+ * file, a label out of range or an image/label count mismatch throw a DataFormatError naming the
+ * file, the byte offset (in the decompressed data for .gz files) and what was expected.
+ *
+ * May import: ./dataset, ./errors, node's fs, path and zlib.
+ */
+import { existsSync, readFileSync } from 'fs';
+import { join } from 'path';
+import { gunzipSync } from 'zlib';
+import { ImageDataset } from './dataset';
+import { DataFormatError } from './errors';
+
+export const IMAGES_MAGIC = 2051;
+export const LABELS_MAGIC = 2049;
+
+/** The dims and values of one IDX file of unsigned bytes. */
+export interface IdxArray {
+  dims: number[];
+  values: Uint8Array;
+}
+
+/** The file's bytes, gunzipped when they start with the gzip magic bytes. */
+export function readMaybeGzipped(file: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new DataFormatError(file, 'open', `cannot read the file (${(e as Error).message})`);
+  }
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
+  try {
+    return gunzipSync(bytes);
+  } catch (e) {
+    throw new DataFormatError(file, `gzip data (${bytes.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a complete .gz file (is it truncated?)`);
+  }
+}
+
+/** Parses one IDX file whose magic number must be `expectedMagic` (2051 images, 2049 labels). */
+export function readIdx(file: string, expectedMagic: number): IdxArray {
+  const bytes = readMaybeGzipped(file);
+  const what = expectedMagic === IMAGES_MAGIC ? 'images' : 'labels';
+  if (bytes.length < 4) throw new DataFormatError(file, `byte ${bytes.length}`, `the file ends inside the 4-byte magic number; expected an IDX ${what} file`);
+  const magic = bytes.readUInt32BE(0);
+  if (magic !== expectedMagic) {
+    throw new DataFormatError(file, 'byte 0', `magic number ${magic} (0x${magic.toString(16).padStart(8, '0')}); expected ${expectedMagic} (0x${expectedMagic.toString(16).padStart(8, '0')}) for an IDX ${what} file of unsigned bytes`);
+  }
+  const rank = magic & 0xff;
+  const headerBytes = 4 + 4 * rank;
+  if (bytes.length < headerBytes) throw new DataFormatError(file, `byte ${bytes.length}`, `the file ends inside the header; expected ${rank} dim sizes (${headerBytes} header bytes)`);
+  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
+  const count = dims.reduce((a, b) => a * b, 1);
+  const expectedLength = headerBytes + count;
+  if (bytes.length < expectedLength) {
+    throw new DataFormatError(file, `byte ${bytes.length}`, `the file is truncated: the header promises ${dims.join(' x ')} = ${count} values (${expectedLength} bytes in all), but it ends after ${bytes.length - headerBytes}`);
+  }
+  if (bytes.length > expectedLength) {
+    throw new DataFormatError(file, `byte ${expectedLength}`, `${bytes.length - expectedLength} unexpected bytes after the ${dims.join(' x ')} values; expected the file to end here`);
+  }
+  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count) };
+}
+
+/** Reads an images file and a labels file into one dataset; pixels are scaled from 0..255 to [0, 1]. */
+export function loadIdx(imagesFile: string, labelsFile: string, classes = 10): ImageDataset {
+  const images = readIdx(imagesFile, IMAGES_MAGIC);
+  const labels = readIdx(labelsFile, LABELS_MAGIC);
+  if (images.dims.length !== 3) throw new DataFormatError(imagesFile, 'byte 3', `${images.dims.length} dims; expected 3 ([count, rows, cols])`);
+  if (labels.dims.length !== 1) throw new DataFormatError(labelsFile, 'byte 3', `${labels.dims.length} dims; expected 1 ([count])`);
+  const [count, rows, cols] = images.dims;
+  if (labels.dims[0] !== count) {
+    throw new DataFormatError(labelsFile, 'byte 4', `the header counts ${labels.dims[0]} labels, but ${imagesFile} holds ${count} images; expected one label per image`);
+  }
+  const bad = labels.values.findIndex((t) => t >= classes);
+  if (bad >= 0) throw new DataFormatError(labelsFile, `byte ${8 + bad}`, `label ${labels.values[bad]} of item ${bad}; expected a class index in 0..${classes - 1}`);
+  const pixels = new Float32Array(images.values.length);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = images.values[i] / 255;
+  return new ImageDataset(imagesFile, pixels, Uint8Array.from(labels.values), rows, cols, classes);
+}
+
+/** The standard file names of one split, e.g. train-images-idx3-ubyte(.gz) and the variant with a dot. */
+function candidates(prefix: string, kind: 'images' | 'labels'): string[] {
+  const rank = kind === 'images' ? 3 : 1;
+  const names = [`${prefix}-${kind}-idx${rank}-ubyte`, `${prefix}-${kind}.idx${rank}-ubyte`];
+  return names.flatMap((n) => [`${n}.gz`, n]);
+}
+
+/**
+ * The images and labels files of a split in an MNIST-layout folder, as in the MNIST download and
+ * /usr/share/datasets/fashion-mnist: 'train' finds train-images-idx3-ubyte[.gz] and
+ * train-labels-idx1-ubyte[.gz]; 'test' the same with the prefix t10k.
+ */
+export function findIdxFiles(dir: string, split: 'train' | 'test'): { images: string; labels: string } {
+  const prefix = split === 'train' ? 'train' : 't10k';
+  const find = (kind: 'images' | 'labels'): string => {
+    const tried = candidates(prefix, kind);
+    const found = tried.map((name) => join(dir, name)).find((path) => existsSync(path));
+    if (!found) throw new DataFormatError(dir, 'folder', `no ${split} ${kind} file; expected one of ${tried.join(', ')}`);
+    return found;
+  };
+  return { images: find('images'), labels: find('labels') };
+}
+
+/** The 'train' or 'test' split of an MNIST-layout folder. */
+export function loadIdxFolder(dir: string, split: 'train' | 'test'): ImageDataset {
+  const { images, labels } = findIdxFiles(dir, split);
+  return loadIdx(images, labels);
+}

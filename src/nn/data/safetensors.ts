@@ -1,0 +1,180 @@
+/**
+ * The safetensors file format (float32 only), and atomic file writes.
+ *
+ * Layout: 8 bytes, the header's length N as a little-endian u64; N bytes of JSON,
+ *   { "name": { "dtype": "F32", "shape": [2, 3], "data_offsets": [begin, end] }, ...,
+ *     "__metadata__": { "key": "string value", ... } }
+ * padded with spaces to a multiple of 8 bytes; then the data: each tensor's values as little-endian
+ * float32, row-major, at [begin, end) counted from the end of the header. The tensors cover the data
+ * with no gaps or overlaps.
+ *
+ * `writeFileAtomic` writes to a temporary file in the same folder, flushes it to disk (fsync) and
+ * renames it over the target. A rename within one file system replaces the file in one step, so a
+ * crash at any moment leaves either the old file or the new one, never a half-written file.
+ *
+ * May import: ./errors, src/tensor, src/data (TensorData), node's fs and path.
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { basename, dirname, join } from 'path';
+import { TensorData } from '../../data';
+import { Tensor } from '../../tensor';
+import { DataFormatError } from './errors';
+
+/** Named tensors and string metadata: what a safetensors file holds. */
+export interface SafetensorsContents {
+  tensors: Record<string, Tensor>;
+  metadata: Record<string, string>;
+}
+
+interface HeaderEntry {
+  dtype: string;
+  shape: number[];
+  data_offsets: [number, number];
+}
+
+/** The bytes of a safetensors file holding `tensors` (in name order) and `metadata`. */
+export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+  const names = Object.keys(tensors).sort();
+  const header: Record<string, HeaderEntry | Record<string, string>> = {};
+  if (Object.keys(metadata).length) header.__metadata__ = metadata;
+  let offset = 0;
+  for (const name of names) {
+    if (name === '__metadata__') throw new RangeError("encodeSafetensors: '__metadata__' is reserved and cannot name a tensor");
+    const bytes = tensors[name].numel() * 4;
+    header[name] = { dtype: 'F32', shape: tensors[name].shape, data_offsets: [offset, offset + bytes] };
+    offset += bytes;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
+  const headerBytes = Buffer.byteLength(json);
+  const out = Buffer.alloc(8 + headerBytes + offset);
+  out.writeBigUInt64LE(BigInt(headerBytes), 0);
+  out.write(json, 8, 'utf8');
+  let at = 8 + headerBytes;
+  for (const name of names) {
+    for (const value of tensors[name].data.toFlat()) at = out.writeFloatLE(value, at);
+  }
+  return out;
+}
+
+/** Parses safetensors bytes; `file` names the source in error messages. */
+export function decodeSafetensors(bytes: Buffer, file: string): SafetensorsContents {
+  if (bytes.length < 8) throw new DataFormatError(file, `byte ${bytes.length}`, 'the file ends inside the 8-byte header length; expected a safetensors file');
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  if (8 + headerLength > bytes.length) {
+    throw new DataFormatError(file, 'byte 0', `header length ${headerLength} runs past the end of the file (${bytes.length} bytes); the file is truncated or not safetensors`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
+  } catch (e) {
+    throw new DataFormatError(file, 'byte 8', `the header is not valid JSON (${(e as Error).message})`);
+  }
+  const dataStart = 8 + headerLength;
+  const dataLength = bytes.length - dataStart;
+  const metadata = readMetadata(file, header.__metadata__);
+  const entries = Object.entries(header).filter(([name]) => name !== '__metadata__').map(([name, entry]) => [name, checkEntry(file, name, entry, dataLength)] as const);
+  checkCoverage(file, entries.map(([name, e]) => [name, e.data_offsets]), dataLength, dataStart);
+  const tensors: Record<string, Tensor> = {};
+  for (const [name, entry] of entries) {
+    const [begin, end] = entry.data_offsets;
+    const values = new Float32Array((end - begin) / 4);
+    for (let i = 0; i < values.length; i++) values[i] = bytes.readFloatLE(dataStart + begin + 4 * i);
+    tensors[name] = new Tensor(TensorData.fromArray(values, entry.shape));
+  }
+  return { tensors, metadata };
+}
+
+/** Writes `tensors` and `metadata` to `file` atomically (see writeFileAtomic). */
+export function saveSafetensors(file: string, tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, io?: AtomicWriteHooks): void {
+  writeFileAtomic(file, encodeSafetensors(tensors, metadata), io);
+}
+
+export function loadSafetensors(file: string): SafetensorsContents {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    throw new DataFormatError(file, 'open', `cannot read the checkpoint (${(e as Error).message})`);
+  }
+  return decodeSafetensors(bytes, file);
+}
+
+/** Replaceable steps of `writeFileAtomic`, so tests can make a write or the rename fail like a crash would. */
+export interface AtomicWriteHooks {
+  write?: (fd: number, bytes: Buffer) => void;
+  rename?: (from: string, to: string) => void;
+}
+
+/**
+ * Writes `bytes` to `file` so that the old contents survive any failure: temp file in the same
+ * folder → write → fsync → close → rename over `file` → fsync the folder (so the rename itself is on
+ * disk). If a step throws, the temp file is removed and `file` is untouched.
+ */
+export function writeFileAtomic(file: string, bytes: Buffer, io: AtomicWriteHooks = {}): void {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  const write = io.write ?? writeAll;
+  const rename = io.rename ?? renameSync;
+  try {
+    const fd = openSync(temp, 'w');
+    try {
+      write(fd, bytes);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    rename(temp, file);
+  } catch (e) {
+    try { unlinkSync(temp); } catch { /* already gone */ }
+    throw e;
+  }
+  syncFolder(dirname(file));
+}
+
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** fsync of a folder makes a rename durable on Linux; some systems do not allow it, which is harmless. */
+function syncFolder(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try { fsyncSync(fd); } finally { closeSync(fd); }
+  } catch { /* not supported here (e.g. Windows) */ }
+}
+
+function readMetadata(file: string, value: unknown): Record<string, string> {
+  if (value === undefined) return {};
+  const ok = typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+  if (!ok) throw new DataFormatError(file, 'header "__metadata__"', 'expected an object of string values');
+  return value as Record<string, string>;
+}
+
+function checkEntry(file: string, name: string, entry: unknown, dataLength: number): HeaderEntry {
+  const e = entry as Partial<HeaderEntry>;
+  const where = `header entry "${name}"`;
+  if (typeof e !== 'object' || e === null) throw new DataFormatError(file, where, 'expected { dtype, shape, data_offsets }');
+  if (e.dtype !== 'F32') throw new DataFormatError(file, where, `dtype ${JSON.stringify(e.dtype)}; tsgrad reads only F32`);
+  if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new DataFormatError(file, where, `shape ${JSON.stringify(e.shape)}; expected a list of sizes`);
+  const offsets = e.data_offsets;
+  const count = e.shape.reduce((a, b) => a * b, 1);
+  if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(Number.isInteger) || offsets[1] - offsets[0] !== count * 4) {
+    throw new DataFormatError(file, where, `data_offsets ${JSON.stringify(offsets)}; expected [begin, begin + ${count * 4}] for shape [${e.shape.join(', ')}] of float32`);
+  }
+  if (offsets[0] < 0 || offsets[1] > dataLength) {
+    throw new DataFormatError(file, where, `data_offsets ${JSON.stringify(offsets)} run past the data (${dataLength} bytes); the file is truncated`);
+  }
+  return { dtype: e.dtype, shape: e.shape, data_offsets: [offsets[0], offsets[1]] };
+}
+
+/** The tensors must tile the data exactly: sorted by begin, each starts where the previous ended. */
+function checkCoverage(file: string, ranges: (readonly [string, [number, number]])[], dataLength: number, dataStart: number): void {
+  const sorted = [...ranges].sort((a, b) => a[1][0] - b[1][0]);
+  let expected = 0;
+  for (const [name, [begin, end]] of sorted) {
+    if (begin !== expected) throw new DataFormatError(file, `byte ${dataStart + begin}`, `tensor "${name}" starts at data offset ${begin}; expected ${expected} (no gaps or overlaps)`);
+    expected = end;
+  }
+  if (expected !== dataLength) throw new DataFormatError(file, `byte ${dataStart + expected}`, `${dataLength - expected} bytes after the last tensor; expected the file to end here`);
+}
+
