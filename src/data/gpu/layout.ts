@@ -1,0 +1,217 @@
+/**
+ * View plumbing for the gpu kernels, in plain TypeScript (no gpu.js here): it turns `StridedView`s
+ * into the scalar arguments of kernels.ts.
+ *
+ * Every kernel indexes its inputs over exactly KERNEL_RANK = 8 dims. To get there:
+ * - `mergeDims` drops size-1 dims and merges neighbouring dims that every input walks as one
+ *   (a packed view of any rank becomes one dim), so real views rarely need more than 3 dims;
+ *   more than 8 after merging throws, naming the op and the shape;
+ * - the remaining dims are padded in front with size-1 dims of stride 0;
+ * - each input is cut to the part of its array it touches (`windowOf`): a row of a big matrix
+ *   uploads one row, a broadcast scalar uploads one value.
+ * gpu.js computes indices in float32 (even on webasm), exact only below 2^24: `checkIndexRange`
+ * refuses bigger outputs and windows instead of reading wrong cells.
+ *
+ * May import: ../backend, ../shape.
+ */
+import type { StridedView } from '../backend';
+import { formatShape, numel, type Shape } from '../shape';
+
+/** Dims every kernel indexes over. */
+export const KERNEL_RANK = 8;
+/** Indices from here on are not exact in float32 (2^24 + 1 rounds to 2^24). */
+export const MAX_INDEX = 2 ** 24;
+
+/** A view without its array: where its cells are. */
+export interface Placement {
+  readonly shape: Shape;
+  readonly strides: Shape;
+  readonly offset: number;
+}
+
+/** An input as a kernel reads it: the touched part of the array, and offset and strides into it. */
+export interface KernelInput {
+  readonly array: Float32Array;
+  readonly offset: number;
+  readonly strides: readonly number[];
+}
+
+/** Inputs over one shape of exactly KERNEL_RANK dims, walked in row-major order. */
+export interface KernelLayout {
+  readonly shape: readonly number[];
+  readonly inputs: readonly KernelInput[];
+}
+
+/** The lowest and highest array index of a non-empty view. */
+export function touchedRange(view: Placement): [number, number] {
+  let low = view.offset;
+  let high = view.offset;
+  view.shape.forEach((size, k) => {
+    const reach = (size - 1) * view.strides[k];
+    if (reach < 0) low += reach;
+    else high += reach;
+  });
+  return [low, high];
+}
+
+/** Throws when a kernel would compute an index of `count` or more (not exact in float32). */
+export function checkIndexRange(op: string, what: string, count: number, shape: Shape): void {
+  if (count > MAX_INDEX) {
+    throw new RangeError(
+      `${op}: ${what} of ${count} cells (shape ${formatShape(shape)}) is too big for the gpu backend: ` +
+        `gpu.js computes indices in float32, exact only up to 2^24 = ${MAX_INDEX} cells. Use setDevice('cpu') for this op.`,
+    );
+  }
+}
+
+/** The part of the view's array it touches, with the offset moved into that part. */
+export function windowOf(op: string, view: StridedView): { array: Float32Array; offset: number } {
+  const [low, high] = touchedRange(view);
+  checkIndexRange(op, 'an input spanning', high - low + 1, view.shape);
+  return { array: view.array.subarray(low, high + 1), offset: view.offset - low };
+}
+
+/**
+ * Drops size-1 dims and merges dim k into dim k+1 wherever every input has
+ * stride[k] = size[k+1]·stride[k+1] and both dims are in the same group. Merging keeps the
+ * row-major order of the cells, so the output of a kernel over the merged shape is the same array.
+ */
+export function mergeDims(
+  shape: Shape, stridesOf: readonly Shape[], groups: readonly number[] = shape.map(() => 0),
+): { shape: number[]; stridesOf: number[][]; groups: number[] } {
+  const kept = shape.map((_, k) => k).filter((k) => shape[k] !== 1);
+  const out = { shape: [] as number[], stridesOf: stridesOf.map(() => [] as number[]), groups: [] as number[] };
+  for (const k of kept) {
+    const last = out.shape.length - 1;
+    const joins = last >= 0 && out.groups[last] === groups[k] &&
+      stridesOf.every((strides, v) => out.stridesOf[v][last] === shape[k] * strides[k]);
+    if (joins) {
+      out.shape[last] *= shape[k];
+      stridesOf.forEach((strides, v) => { out.stridesOf[v][last] = strides[k]; });
+    } else {
+      out.shape.push(shape[k]);
+      out.groups.push(groups[k]);
+      stridesOf.forEach((strides, v) => out.stridesOf[v].push(strides[k]));
+    }
+  }
+  return out;
+}
+
+/** Throws, naming the op, when merged dims are still more than the kernels index. */
+function checkRank(op: string, merged: readonly number[], original: Shape): void {
+  if (merged.length > KERNEL_RANK) {
+    throw new RangeError(
+      `${op}: a view of shape ${formatShape(original)} still has ${merged.length} dims after merging ` +
+        `neighbouring dims (${formatShape(merged)}); the gpu kernels index at most ${KERNEL_RANK}.`,
+    );
+  }
+}
+
+/** Prepends size-1 dims (with `fill` as their stride) up to KERNEL_RANK. */
+function padded(op: string, list: readonly number[], fill: number, original: Shape): number[] {
+  checkRank(op, list, original);
+  return [...new Array<number>(KERNEL_RANK - list.length).fill(fill), ...list];
+}
+
+/** The layout of views that all have one `shape` (inputs of an elementwise op, or a gather). */
+export function elementwiseLayout(op: string, shape: Shape, views: readonly StridedView[]): KernelLayout {
+  checkIndexRange(op, 'an output', numel(shape), shape);
+  const windows = views.map((view) => windowOf(op, view));
+  const merged = mergeDims(shape, views.map((view) => view.strides));
+  return {
+    shape: padded(op, merged.shape, 1, shape),
+    inputs: windows.map((w, v) => ({ array: w.array, offset: w.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+  };
+}
+
+/** One reduction pass over the last dim: the outer dims as a layout, plus the reduced dim. */
+export interface ReduceLayout extends KernelLayout {
+  /** Cells in the reduced dim, and each input's stride along it. */
+  readonly length: number;
+  readonly steps: readonly number[];
+}
+
+/** The layout of a pass that reduces the last dim of `views` (all of one `shape`). */
+export function reduceLayout(op: string, shape: Shape, views: readonly StridedView[]): ReduceLayout {
+  const outer = shape.slice(0, -1);
+  const windows = views.map((view) => windowOf(op, view));
+  const merged = mergeDims(outer, views.map((view) => view.strides.slice(0, -1)));
+  return {
+    shape: padded(op, merged.shape, 1, shape),
+    inputs: windows.map((w, v) => ({ array: w.array, offset: w.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    length: shape[shape.length - 1],
+    steps: views.map((view) => view.strides[view.strides.length - 1]),
+  };
+}
+
+/** Where a scatter writes: `length` cells of the target array from `start`, and how to fill them. */
+export interface ScatterLayout {
+  readonly start: number;
+  readonly length: number;
+  /** The target view's sizes and strides, largest stride first (what scatterKernel divides by). */
+  readonly sizes: readonly number[];
+  readonly targetStrides: readonly number[];
+  /** The source, with its dims in the same order. */
+  readonly source: KernelInput;
+}
+
+/**
+ * Prepares a scatter of `source` into the cells of `target` (same shape). The kernel computes every
+ * cell of the target's touched range and must find out which view cell (if any) lands there, so the
+ * view is normalized: size-1 dims dropped, negative strides flipped (in the source too, so the pairing
+ * of cells stays), dims sorted by stride, largest first. Division then finds the digits of a cell,
+ * provided each stride is larger than the reach of all smaller ones, i.e. no two cells of the view
+ * share a place in memory. Views that overlap (a broadcast, overlapping windows) throw.
+ */
+export function scatterLayout(op: string, target: StridedView, source: StridedView): ScatterLayout {
+  let targetOffset = target.offset;
+  let sourceOffset = source.offset;
+  const dims = target.shape.map((size, k) => {
+    const [t, s] = [target.strides[k], source.strides[k]];
+    if (t >= 0) return { size, t, s };
+    targetOffset += (size - 1) * t;
+    sourceOffset += (size - 1) * s;
+    return { size, t: -t, s: -s };
+  });
+  dims.sort((x, y) => y.t - x.t);
+  const sorted = mergeDims(dims.map((d) => d.size), [dims.map((d) => d.t), dims.map((d) => d.s)]);
+  const [sizes, targetStrides, sourceStrides] = [sorted.shape, sorted.stridesOf[0], sorted.stridesOf[1]];
+  checkNoOverlap(op, target, sizes, targetStrides);
+  checkRank(op, sizes, target.shape);
+  const length = touchedRange({ shape: sizes, strides: targetStrides, offset: 0 })[1] + 1;
+  checkIndexRange(op, 'a target view spanning', length, target.shape);
+  const window = windowOf(op, { array: source.array, shape: sizes, strides: sourceStrides, offset: sourceOffset });
+  // Pad at the end (below the smallest stride): size 1 with stride 1 makes the kernel check that no remainder is left.
+  const pad = (list: number[], value: number): number[] => [...list, ...new Array<number>(KERNEL_RANK - list.length).fill(value)];
+  return {
+    start: targetOffset,
+    length,
+    sizes: pad(sizes, 1),
+    targetStrides: pad(targetStrides, 1),
+    source: { array: window.array, offset: window.offset, strides: pad(sourceStrides, 0) },
+  };
+}
+
+/** Throws unless each stride (largest first) exceeds the farthest reach of the dims after it. */
+function checkNoOverlap(op: string, target: StridedView, sizes: readonly number[], strides: readonly number[]): void {
+  let reach = 0;
+  for (let k = sizes.length - 1; k >= 0; k--) {
+    if (strides[k] <= reach) {
+      throw new RangeError(
+        `${op}: cannot write into a view of shape ${formatShape(target.shape)} with strides ${formatShape(target.strides)}: ` +
+          'some of its cells share one place in memory (a broadcast or overlapping windows)',
+      );
+    }
+    reach += (sizes[k] - 1) * strides[k];
+  }
+}
+
+/** The kernels' n1..n7 (n0, the first size, is never needed to split an index). */
+export function shapeArgs(layout: KernelLayout): number[] {
+  return layout.shape.slice(1);
+}
+
+/** The kernels' xo, x0..x7 for one input. */
+export function inputArgs(input: KernelInput): number[] {
+  return [input.offset, ...input.strides];
+}
