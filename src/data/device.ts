@@ -1,19 +1,108 @@
 /**
- * Which backend runs the compute ops. The CPU backend is the default.
+ * Which backend runs the compute ops: the CPU reference backend (the default), or the gpu.js
+ * backend in one of its modes.
  *
- * May import: ./backend, ./cpu.
+ * - `setDevice('cpu')`, `setDevice('gpu')` (headlessgl when a GL context opens, else webasm), or
+ *   `setDevice('gpu', { mode: 'webasm' })` to ask for one mode. An unavailable mode throws; the
+ *   device is never silently another one than asked. Each choice prints one line to stderr.
+ * - Without a call, the environment variable TSGRAD_DEVICE (`cpu`, `gpu`, `gpu:webasm`,
+ *   `gpu:headlessgl`) is read on the first compute op, with the same rules.
+ * - `getDevice()` names what runs: 'cpu', or the gpu.js mode ('webasm', 'headlessgl').
+ * - `gpuBackend({ mode })` hands out the gpu backend itself without switching (for tests that
+ *   compare it with `cpuBackend`).
+ *
+ * Importing this file creates nothing. A gpu backend (a gpu.js `GPU` and its kernels) is made on
+ * first use and kept for the process, one per mode: gpu.js never frees kernels.
+ *
+ * May import: ./backend, ./cpu, ./gpu/backend.
  */
 import type { Backend } from './backend';
 import { cpuBackend } from './cpu';
+import { createGpuBackend, gpuModes, isGpuModeAvailable, type GpuBackend, type GpuMode } from './gpu/backend';
 
-let current: Backend = cpuBackend;
+export type DeviceName = 'cpu' | 'gpu';
+export type { GpuBackend, GpuMode };
 
-/** The backend that runs compute ops now. */
+export interface DeviceOptions {
+  /** The gpu.js mode to run in (gpu only); without it the first available of headlessgl, webasm. */
+  readonly mode?: GpuMode;
+}
+
+let current: Backend | null = null;
+const gpuBackends = new Map<GpuMode, GpuBackend>();
+
+/** The backend that runs compute ops now (reads TSGRAD_DEVICE on the first call if nothing was chosen). */
 export function currentBackend(): Backend {
+  if (current === null) current = fromEnvironment();
   return current;
 }
 
 /** Runs every later compute op on `backend`. Used by device selection and by tests that cover each backend. */
 export function useBackend(backend: Backend): void {
   current = backend;
+}
+
+/** Runs every later compute op on the CPU reference backend, or on gpu.js kernels. */
+export function setDevice(name: DeviceName, options: DeviceOptions = {}): void {
+  useBackend(chooseDevice(name, options, `setDevice('${name}'${options.mode ? `, { mode: '${options.mode}' }` : ''})`));
+}
+
+/** 'cpu', or the gpu.js mode the gpu device runs in ('webasm', 'headlessgl'). */
+export function getDevice(): string {
+  return currentBackend().name;
+}
+
+/**
+ * The gpu backend of one mode (the asked one, else the first available), made on first use and kept.
+ * Does not switch the device. Throws, naming what was asked and what exists, when the mode cannot run here.
+ */
+export function gpuBackend(options: DeviceOptions = {}): GpuBackend {
+  return gpuBackendFor(options, `gpuBackend(${options.mode ? `{ mode: '${options.mode}' }` : ''})`);
+}
+
+function gpuBackendFor(options: DeviceOptions, asked: string): GpuBackend {
+  const mode = options.mode ?? gpuModes.find(isGpuModeAvailable);
+  if (mode === undefined) throw new Error(`${asked}: gpu.js can run none of its modes (${gpuModes.join(', ')}) here`);
+  if (!gpuModes.includes(mode)) throw new TypeError(`${asked}: unknown gpu mode '${String(mode)}'; the modes are ${gpuModes.join(', ')}`);
+  if (!isGpuModeAvailable(mode)) {
+    const available = gpuModes.filter(isGpuModeAvailable);
+    throw new Error(
+      `${asked}: gpu.js mode '${mode}' is not available in this process` +
+        (mode === 'headlessgl' ? ' (it needs the gl package, built by .ci/gl-setup.sh, and an X display, e.g. xvfb-run -a)' : '') +
+        `; available: ${available.length > 0 ? available.join(', ') : 'none'}`,
+    );
+  }
+  let backend = gpuBackends.get(mode);
+  if (backend === undefined) {
+    backend = createGpuBackend(mode);
+    gpuBackends.set(mode, backend);
+  }
+  return backend;
+}
+
+function chooseDevice(name: DeviceName, options: DeviceOptions, asked: string): Backend {
+  if (name === 'cpu') {
+    if (options.mode !== undefined) throw new TypeError(`${asked}: a mode is only for the gpu device`);
+    announce('device cpu (the TypeScript reference backend)');
+    return cpuBackend;
+  }
+  if (name !== 'gpu') throw new TypeError(`${asked}: unknown device '${String(name)}'; the devices are 'cpu' and 'gpu'`);
+  const backend = gpuBackendFor(options, asked);
+  announce(`device gpu (gpu.js mode ${backend.name}${options.mode ? '' : ', chosen automatically'})`);
+  return backend;
+}
+
+function fromEnvironment(): Backend {
+  const value = process.env.TSGRAD_DEVICE;
+  if (value === undefined || value === '') return cpuBackend;
+  const asked = `TSGRAD_DEVICE=${value}`;
+  const [name, mode] = value.split(':');
+  if (name !== 'cpu' && name !== 'gpu') {
+    throw new TypeError(`${asked}: expected cpu, gpu, or gpu:<mode> with a mode of ${gpuModes.join(', ')}`);
+  }
+  return chooseDevice(name, mode === undefined ? {} : { mode: mode as GpuMode }, asked);
+}
+
+function announce(what: string): void {
+  process.stderr.write(`tsgrad: ${what}\n`);
 }
