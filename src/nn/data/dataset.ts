@@ -68,12 +68,15 @@ export class ImageDataset {
     return new ImageDataset(name, pixels, Uint8Array.from(indices, (i) => this.targets[i]), this.rows, this.cols, this.classes);
   }
 
-  /** Splits off `holdout` random items (chosen by `rng`) as a second dataset; the rest keep their order. */
+  /**
+   * Splits off `holdout` random items (chosen by `rng`) as a second dataset, in random order (so its
+   * first items are a fair sample even when this dataset is sorted by class); the rest keep their order.
+   */
   split(holdout: number, rng: SeededRandom): { rest: ImageDataset; heldOut: ImageDataset } {
     if (!Number.isInteger(holdout) || holdout < 1 || holdout >= this.length) {
       throw new RangeError(`ImageDataset.split(${this.name}): holdout must be an integer in 1..${this.length - 1}, got ${holdout}`);
     }
-    const chosen = rng.permutation(this.length).slice(0, holdout).sort((a, b) => a - b);
+    const chosen = rng.permutation(this.length).slice(0, holdout);
     const isHeld = new Set(chosen);
     const rest = Array.from({ length: this.length }, (_, i) => i).filter((i) => !isHeld.has(i));
     return {

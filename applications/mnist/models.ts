@@ -1,0 +1,68 @@
+/**
+ * The networks learnMnist can train, chosen with --model. Written the way a user of tsgrad would
+ * write them: fields for the layers, a forward method.
+ *
+ * Sizes for a 28x28 input (conv 5x5 with padding 2 and conv 3x3 with padding 1 keep the size;
+ * 3x3 without padding takes 2 off; each 2x2 pool halves it):
+ *   small:  28 → conv3 26 → pool 13 → conv3 11 → pool 5:  16·5·5 = 400 features
+ *   medium: 28 → conv5 28 → pool 14 → conv5 14 → pool 7:  32·7·7 = 1568 features
+ *   large:  28 → conv3 28 → pool 14 → conv3 14 → pool 7:  64·7·7 = 3136 features
+ *
+ * May import: src (tsgrad's public API).
+ */
+import { nn, type Tensor } from '../../src';
+
+/** edugrad's ConvNet (with biases): about 5,000 parameters. Tops out near 97% on the npm digits. */
+export class SmallNet extends nn.Module {
+  conv1 = new nn.Conv2d(1, 8, 3);
+  conv2 = new nn.Conv2d(8, 16, 3);
+  fc = new nn.Linear(16 * 5 * 5, 10);
+
+  forward(x: Tensor): Tensor {
+    x = this.conv1.forward(x).relu().maxPool2d(2);
+    x = this.conv2.forward(x).relu().maxPool2d(2);
+    return this.fc.forward(x.flatten(1));
+  }
+}
+
+/** Two 5x5 conv layers and a hidden layer of 128: about 215,000 parameters. The default. */
+export class MediumNet extends nn.Module {
+  conv1 = new nn.Conv2d(1, 16, 5, { padding: 2 });
+  conv2 = new nn.Conv2d(16, 32, 5, { padding: 2 });
+  fc1 = new nn.Linear(32 * 7 * 7, 128);
+  fc2 = new nn.Linear(128, 10);
+
+  forward(x: Tensor): Tensor {
+    x = this.conv1.forward(x).relu().maxPool2d(2);
+    x = this.conv2.forward(x).relu().maxPool2d(2);
+    x = this.fc1.forward(x.flatten(1)).relu();
+    return this.fc2.forward(x);
+  }
+}
+
+/** Wider 3x3 convs with batch norm, dropout before the classifier: about 420,000 parameters. */
+export class LargeNet extends nn.Module {
+  features = new nn.Sequential(
+    new nn.Conv2d(1, 32, 3, { padding: 1 }), new nn.BatchNorm2d(32), new nn.ReLU(), new nn.MaxPool2d(2),
+    new nn.Conv2d(32, 64, 3, { padding: 1 }), new nn.BatchNorm2d(64), new nn.ReLU(), new nn.MaxPool2d(2),
+  );
+  classifier = new nn.Sequential(
+    new nn.Flatten(), new nn.Dropout(0.3), new nn.Linear(64 * 7 * 7, 128), new nn.ReLU(), new nn.Linear(128, 10),
+  );
+
+  forward(x: Tensor): Tensor {
+    return this.classifier.forward(this.features.forward(x));
+  }
+}
+
+export const models = {
+  small: SmallNet,
+  medium: MediumNet,
+  large: LargeNet,
+};
+
+export type ModelName = keyof typeof models;
+
+export function isModelName(name: string): name is ModelName {
+  return Object.prototype.hasOwnProperty.call(models, name);
+}
