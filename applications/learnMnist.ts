@@ -12,9 +12,10 @@
  * 10 epochs of batch 128, Adam with a one-cycle schedule peaking at lr 3e-3, random shifts of up to
  * 2 pixels and rotations of up to 10 degrees.
  *
- * May import: src (tsgrad's public API), ./mnist/*, node's path.
+ * May import: src (tsgrad's public API), src/data (setDevice), ./mnist/*.
  */
 import { manualSeed, nn, noGrad, optim, type Tensor } from '../src';
+import { getDevice, setDevice, type GpuMode } from '../src/data';
 import { isModelName, models, type ModelName } from './mnist/models';
 import { ProgressBar } from './mnist/progress';
 import { writeReport, type EpochRecord, type Mistake } from './mnist/report';
@@ -27,7 +28,7 @@ export interface MnistOptions {
   /** The peak learning rate of the one-cycle schedule. */
   lr?: number;
   model?: ModelName;
-  /** 'cpu' (see selectDevice). */
+  /** 'cpu', 'gpu', 'gpu:webasm' or 'gpu:headlessgl' (see selectDevice); by default tsgrad's default device. */
   device?: string;
   /** Seeds the weights, the batch order, the augmentation and the held-out split. */
   seed?: number;
@@ -78,7 +79,6 @@ export const defaults = {
   batchSize: 128,
   lr: 3e-3,
   model: 'medium' as ModelName,
-  device: 'cpu',
   seed: 1,
   augment: true,
   holdout: 1000,
@@ -91,7 +91,7 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   const started = Date.now();
   const settings = resolveSettings(options);
   const log = options.log ?? ((line: string) => console.log(line));
-  selectDevice(settings.device);
+  if (settings.device !== undefined) selectDevice(settings.device);
   const { train, test, testSource } = loadData(settings);
   log(`training on ${train.name}: ${train.length} images`);
   log(`testing on ${testSource}`);
@@ -105,7 +105,7 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   const optimizer = new optim.Adam(model.parameters(), { lr: settings.lr });
   const scheduler = new optim.OneCycleLR(optimizer, { maxLr: settings.lr, totalSteps: settings.epochs * loader.length });
   log(`model ${settings.model}: ${model.parameterCount().toLocaleString('en-US')} parameters; ${settings.epochs} epochs of ${loader.length} batches of ${settings.batchSize}; ` +
-    `Adam, one-cycle up to lr ${settings.lr}; augmentation ${settings.augment ? 'shift ±2 px, rotate ±10°' : 'off'}`);
+    `Adam, one-cycle up to lr ${settings.lr}; augmentation ${settings.augment ? 'shift ±2 px, rotate ±10°' : 'off'}; device ${getDevice()}`);
 
   const firstEpoch = settings.resume ? resume(settings.resume, { model, optimizer, scheduler }, log) : 0;
   const progress = options.progress === undefined ? process.stderr : options.progress;
@@ -125,7 +125,7 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   const accuracy = evaluation.correct / test.length;
   if (settings.report) {
     writeReport(settings.report, {
-      settings: { ...settings, trainingData: train.name, trainingImages: train.length, testData: testSource, parameters: model.parameterCount(), node: process.version },
+      settings: { ...settings, device: getDevice(), trainingData: train.name, trainingImages: train.length, testData: testSource, parameters: model.parameterCount(), node: process.version },
       results: { testAccuracy: accuracy, correct: evaluation.correct, total: test.length, wallSeconds, trainSeconds },
       epochs, batchLosses, testAccuracy: accuracy, confusion: evaluation.confusion, mistakes: evaluation.mistakes,
     });
@@ -237,12 +237,13 @@ function loadData(s: Settings): { train: ImageDataset; test: ImageDataset; testS
 }
 
 /**
- * --device: only 'cpu' for now. The device switch (setDevice in src/data/device.ts) is being added
- * by another change; until it is part of tsgrad's API, other devices are refused rather than
- * silently run on the CPU.
+ * --device: 'cpu', 'gpu' (gpu.js, its best available mode) or 'gpu:webasm' / 'gpu:headlessgl',
+ * passed to setDevice (src/data/device.ts), which throws when the device cannot run here.
  */
 function selectDevice(device: string): void {
-  if (device !== 'cpu') throw new Error(`learnMnist: --device ${device} is not available yet; only 'cpu' is supported`);
+  const [name, mode] = device.split(':');
+  if (name !== 'cpu' && name !== 'gpu') throw new Error(`learnMnist: --device ${device}: expected cpu, gpu, gpu:webasm or gpu:headlessgl`);
+  setDevice(name, mode === undefined ? {} : { mode: mode as GpuMode });
 }
 
 function resolveSettings(options: MnistOptions): Settings {
@@ -274,7 +275,7 @@ const usage = `usage: node build/applications/learnMnist.js [options]
   --batch-size N      images per batch (default ${defaults.batchSize})
   --lr X              peak learning rate of the one-cycle schedule (default ${defaults.lr})
   --model NAME        ${Object.keys(models).join(' | ')} (default ${defaults.model})
-  --device NAME       cpu (default cpu)
+  --device NAME       cpu | gpu | gpu:webasm | gpu:headlessgl (default: tsgrad's default, or TSGRAD_DEVICE)
   --seed N            seed for weights, batch order, augmentation, held-out split (default ${defaults.seed})
   --data DIR          train on the MNIST-layout folder DIR (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz])
   --csv FILE          train on a Kaggle digit-recognizer train.csv
