@@ -20,9 +20,11 @@ import type { Backend } from './backend';
 import { cpuBackend } from './cpu';
 import { createGpuBackend, gpuModes, isGpuModeAvailable, type GpuBackend, type GpuMode } from './gpu/backend';
 
+/** What `setDevice` accepts: the CPU reference backend or the gpu.js backend. */
 export type DeviceName = 'cpu' | 'gpu';
 export type { GpuBackend, GpuMode };
 
+/** Options of `setDevice` and `gpuBackend`. */
 export interface DeviceOptions {
   /** The gpu.js mode to run in (gpu only); without it the first available of headlessgl, webasm. */
   readonly mode?: GpuMode;

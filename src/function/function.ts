@@ -16,6 +16,10 @@ interface Saved {
   readonly version: number;
 }
 
+/**
+ * A differentiable op. Subclass it with `forward` and `backward` on TensorData and call
+ * `apply(new MyOp(), ...tensors)`; nothing needs registering (docs/extending.md).
+ */
 export abstract class Function {
   /** needsInputGrad[i] is true when input i wants a gradient; backward may skip the others. */
   needsInputGrad: boolean[] = [];

@@ -17,14 +17,17 @@ export function gelu(x: Tensor): Tensor {
   return x.mul(u.mul(2).sigmoid());
 }
 
+/** max(x, 0) as a layer. */
 export class ReLU extends Module {
   forward(x: Tensor): Tensor { return x.relu(); }
 }
 
+/** tanh as a layer. */
 export class Tanh extends Module {
   forward(x: Tensor): Tensor { return x.tanh(); }
 }
 
+/** σ(x) = 1 / (1 + e⁻ˣ) as a layer. */
 export class Sigmoid extends Module {
   forward(x: Tensor): Tensor { return x.sigmoid(); }
 }
@@ -36,11 +39,14 @@ export class GELU extends Module {
 
 /** softmax along `dim` (PyTorch makes you choose it; so does tsgrad). */
 export class Softmax extends Module {
+  /** @param dim the dim whose values sum to 1 */
   constructor(readonly dim: number) { super(); }
   forward(x: Tensor): Tensor { return x.softmax(this.dim); }
 }
 
+/** log of softmax along `dim`, computed stably. */
 export class LogSoftmax extends Module {
+  /** @param dim the dim normalized over */
   constructor(readonly dim: number) { super(); }
   forward(x: Tensor): Tensor { return x.logSoftmax(this.dim); }
 }

@@ -15,11 +15,16 @@ import type { Module } from './module';
 import type { Optimizer, OptimizerState } from './optim';
 import type { LRScheduler, SchedulerState } from './optim';
 
+/** The 'format' metadata string of a checkpoint file; loadCheckpoint refuses others. */
 export const CHECKPOINT_FORMAT = 'tsgrad-checkpoint-1';
 
+/** What a checkpoint saves and restores. */
 export interface TrainingState {
+  /** Its parameters and buffers, as 'model.<name>'. */
   model: Module;
+  /** Its buffers as 'optimizer.<i>.<name>', the rest as JSON metadata. */
   optimizer?: Optimizer;
+  /** Its step count, as JSON metadata. */
   scheduler?: LRScheduler;
 }
 

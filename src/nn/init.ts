@@ -14,14 +14,18 @@
 import { formatShape } from '../data';
 import { noGrad, Tensor } from '../tensor';
 
+/** The activations `calculateGain` knows. */
 export type Nonlinearity = 'linear' | 'conv2d' | 'sigmoid' | 'tanh' | 'relu' | 'leaky_relu' | 'selu';
+/** Which fan kaiming divides by. */
 export type FanMode = 'fanIn' | 'fanOut';
 
+/** Options of kaimingUniform and kaimingNormal. */
 export interface KaimingOptions {
   /** The negative slope of the leaky ReLU that follows (0 for ReLU). */
   a?: number;
   /** Preserve the variance of the forward pass ('fanIn', the default) or of the backward pass ('fanOut'). */
   mode?: FanMode;
+  /** The activation that follows, for its gain (default 'leaky_relu', as in PyTorch). */
   nonlinearity?: Nonlinearity;
 }
 
@@ -46,7 +50,12 @@ export function calculateGain(nonlinearity: Nonlinearity, negativeSlope = 0.01):
 }
 
 /** fanIn and fanOut of a weight [out, in, ...kernel]; needs at least 2 dims. */
-export function fans(t: Tensor, op = 'fans'): { fanIn: number; fanOut: number } {
+export function fans(t: Tensor, op = 'fans'): {
+  /** size(1) · kernel cells */
+  fanIn: number;
+  /** size(0) · kernel cells */
+  fanOut: number;
+} {
   if (t.ndim < 2) throw new RangeError(`${op}: fan in and fan out need a tensor with at least 2 dims, got ${formatShape(t.shape)}`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
   return { fanIn: t.shape[1] * receptive, fanOut: t.shape[0] * receptive };
@@ -67,7 +76,9 @@ export function constant(t: Tensor, value: number): Tensor {
   return noGrad(() => t.fill_(value));
 }
 
+/** Fills t with zeros. */
 export function zeros(t: Tensor): Tensor { return constant(t, 0); }
+/** Fills t with ones. */
 export function ones(t: Tensor): Tensor { return constant(t, 1); }
 
 /** He uniform: U(−b, b) with b = √3 · gain / √fan. PyTorch's default nonlinearity here is leaky_relu. */

@@ -13,10 +13,18 @@ type Pair = number | [number, number];
 
 /** y = x·Wᵀ + b, with weight [outFeatures, inFeatures], initialized as in PyTorch. */
 export class Linear extends Module {
+  /** [outFeatures, inFeatures] */
   readonly weight: Parameter;
+  /** [outFeatures], or null when made with `{ bias: false }`. */
   readonly bias: Parameter | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: { bias?: boolean } = {}) {
+  constructor(
+    /** Size of each input row. */
+    readonly inFeatures: number,
+    /** Size of each output row. */
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
     super();
     checkPositive('Linear', { inFeatures, outFeatures });
     this.weight = new Parameter(Tensor.zeros([outFeatures, inFeatures]));
@@ -36,21 +44,38 @@ export class Linear extends Module {
   }
 }
 
+/** Settings of `Conv2d`; see `Conv2dArgs` of Tensor.conv2d for the first four. */
 export interface Conv2dOptions {
+  /** Step between windows (default 1). */
   stride?: Pair;
+  /** Zeros added on each side of H and W (default 0). */
   padding?: Pair;
+  /** Spacing between kernel cells (default 1). */
   dilation?: Pair;
+  /** Independent channel groups (default 1). */
   groups?: number;
+  /** Learn a bias per output channel (default true). */
   bias?: boolean;
 }
 
 /** 2-D convolution over [B, C, H, W]; weight [outChannels, inChannels/groups, kh, kw]. */
 export class Conv2d extends Module {
+  /** [outChannels, inChannels/groups, kh, kw] */
   readonly weight: Parameter;
+  /** [outChannels], or null with `{ bias: false }`. */
   readonly bias: Parameter | null;
+  /** [kh, kw] */
   readonly kernelSize: [number, number];
 
-  constructor(readonly inChannels: number, readonly outChannels: number, kernelSize: Pair, readonly options: Conv2dOptions = {}) {
+  constructor(
+    /** Channels of the input (dim 1). */
+    readonly inChannels: number,
+    /** Channels of the output, one filter each. */
+    readonly outChannels: number,
+    kernelSize: Pair,
+    /** Stride, padding, dilation, groups and bias, as given. */
+    readonly options: Conv2dOptions = {},
+  ) {
     super();
     const groups = options.groups ?? 1;
     checkPositive('Conv2d', { inChannels, outChannels, groups });
@@ -76,7 +101,14 @@ export class Conv2d extends Module {
 
 /** Largest value of each kernel window; stride defaults to the kernel size. */
 export class MaxPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride?: Pair, readonly padding: Pair = 0) {
+  constructor(
+    /** Window size, [kh, kw] or one number for both. */
+    readonly kernelSize: Pair,
+    /** Step between windows; the kernel size when left out. */
+    readonly stride?: Pair,
+    /** −∞ cells added on each side (at most half the kernel). */
+    readonly padding: Pair = 0,
+  ) {
     super();
   }
 
@@ -91,7 +123,14 @@ export class MaxPool2d extends Module {
 
 /** Mean of each kernel window; stride defaults to the kernel size. */
 export class AvgPool2d extends Module {
-  constructor(readonly kernelSize: Pair, readonly stride?: Pair, readonly padding: Pair = 0) {
+  constructor(
+    /** Window size, [kh, kw] or one number for both. */
+    readonly kernelSize: Pair,
+    /** Step between windows; the kernel size when left out. */
+    readonly stride?: Pair,
+    /** Zero cells added on each side; they count in the mean. */
+    readonly padding: Pair = 0,
+  ) {
     super();
   }
 
@@ -106,7 +145,10 @@ export class AvgPool2d extends Module {
 
 /** Zeroes each value with probability p while training (scaling the rest by 1/(1−p)); the identity in eval mode. */
 export class Dropout extends Module {
-  constructor(readonly p = 0.5) {
+  constructor(
+    /** Probability of zeroing each value. */
+    readonly p = 0.5,
+  ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout: p must be in [0, 1], got ${p}`);
   }
@@ -122,7 +164,12 @@ export class Dropout extends Module {
 
 /** Merges dims startDim..endDim; the default keeps the batch dim: [B, C, H, W] → [B, C·H·W]. */
 export class Flatten extends Module {
-  constructor(readonly startDim = 1, readonly endDim = -1) {
+  constructor(
+    /** First dim merged. */
+    readonly startDim = 1,
+    /** Last dim merged (−1: the last). */
+    readonly endDim = -1,
+  ) {
     super();
   }
 
@@ -131,7 +178,9 @@ export class Flatten extends Module {
   }
 }
 
+/** Settings of BatchNorm1d and BatchNorm2d. */
 export interface BatchNormOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
   /** Weight of the newest batch in the running averages. */
   momentum?: number;
@@ -149,14 +198,24 @@ export interface BatchNormOptions {
  *   y = (x − mean) / √(var + eps) · weight + bias
  */
 abstract class BatchNorm extends Module {
+  /** Scale per channel, starts at 1 (null unless affine). */
   readonly weight: Parameter | null;
+  /** Shift per channel, starts at 0 (null unless affine). */
   readonly bias: Parameter | null;
+  /** Running mean per channel, used in eval mode (null unless trackRunningStats). */
   readonly runningMean: Buffer | null;
+  /** Running unbiased variance per channel, used in eval mode (null unless trackRunningStats). */
   readonly runningVar: Buffer | null;
+  /** Added to the variance before the square root. */
   readonly eps: number;
+  /** Weight of the newest batch in the running averages. */
   readonly momentum: number;
 
-  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+  constructor(
+    /** Channels (dim 1 of the input). */
+    readonly numFeatures: number,
+    options: BatchNormOptions = {},
+  ) {
     super();
     checkPositive(this.constructor.name, { numFeatures });
     this.eps = options.eps ?? 1e-5;

@@ -8,10 +8,13 @@
 import type { Reduction, Tensor } from '../tensor';
 import { Module } from './module';
 
+/** Options every loss takes. */
 export interface LossOptions {
+  /** 'mean' (default) or 'sum' over the per-element losses, or 'none' to keep them. */
   reduction?: Reduction;
 }
 
+/** Options of cross-entropy. */
 export interface CrossEntropyOptions extends LossOptions {
   /** Mixes the one-hot target with a uniform distribution: (1 − s)·onehot + s/C. */
   labelSmoothing?: number;
@@ -42,27 +45,37 @@ export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: LossOp
   return input.binaryCrossEntropyWithLogits(target, options);
 }
 
+/** `crossEntropy` as a module; `forward(input, target)`. */
 export class CrossEntropyLoss extends Module {
+  /** @param options passed to `crossEntropy` on every call */
   constructor(readonly options: CrossEntropyOptions = {}) { super(); }
   forward(input: Tensor, target: Tensor): Tensor { return crossEntropy(input, target, this.options); }
 }
 
+/** `nllLoss` as a module; `forward(input, target)`. */
 export class NLLLoss extends Module {
+  /** @param options passed to `nllLoss` on every call */
   constructor(readonly options: LossOptions = {}) { super(); }
   forward(input: Tensor, target: Tensor): Tensor { return nllLoss(input, target, this.options); }
 }
 
+/** `mseLoss` as a module; `forward(input, target)`. */
 export class MSELoss extends Module {
+  /** @param options passed to `mseLoss` on every call */
   constructor(readonly options: LossOptions = {}) { super(); }
   forward(input: Tensor, target: Tensor): Tensor { return mseLoss(input, target, this.options); }
 }
 
+/** `bceLoss` as a module; `forward(input, target)`. */
 export class BCELoss extends Module {
+  /** @param options passed to `bceLoss` on every call */
   constructor(readonly options: LossOptions = {}) { super(); }
   forward(input: Tensor, target: Tensor): Tensor { return bceLoss(input, target, this.options); }
 }
 
+/** `bceWithLogitsLoss` as a module; `forward(input, target)`. */
 export class BCEWithLogitsLoss extends Module {
+  /** @param options passed to `bceWithLogitsLoss` on every call */
   constructor(readonly options: LossOptions = {}) { super(); }
   forward(input: Tensor, target: Tensor): Tensor { return bceWithLogitsLoss(input, target, this.options); }
 }

@@ -179,6 +179,7 @@ export abstract class Module {
 
 /** Runs its modules one after another; the parameters of layer i are named `i.weight`, `i.bias`. */
 export class Sequential extends Module {
+  /** The modules, in the order forward runs them. */
   readonly layers: Module[];
 
   constructor(...layers: Module[]) {

@@ -14,6 +14,7 @@ import { formatShape } from '../data';
 import type { Tensor } from './tensor';
 import { tensorLabel, type BackwardTrace } from './trace';
 
+/** What `toDot` and `renderSvg` write next to the graph. */
 export interface GraphPictureOptions {
   /** Labels for tensors, e.g. { x, w, loss }; others show as #id. */
   names?: Record<string, Tensor>;
@@ -21,6 +22,7 @@ export interface GraphPictureOptions {
   trace?: BackwardTrace;
 }
 
+/** Fill colours by role: trained leaves, forward tensors, backward nodes, everything else. */
 export const graphColours = { leaf: '#a8e6a1', forward: '#cfe2ff', backward: '#ffd59e', other: '#e6e6e6' } as const;
 
 /** Every tensor the root depends on, with the root first (walked with an explicit stack). */

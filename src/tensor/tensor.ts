@@ -13,7 +13,9 @@ import * as F from '../function';
 import { runBackward } from './autograd';
 import { isGradEnabled } from './gradMode';
 
+/** Options of the tensor constructors (`tensor`, `Tensor.zeros`, ...). */
 export interface TensorOptions {
+  /** Make a leaf that collects gradients in `.grad` (default false). */
   requiresGrad?: boolean;
 }
 
@@ -23,16 +25,23 @@ export type Reduction = 'mean' | 'sum' | 'none';
 /** One entry of `slice`: an index (drops the dim), null (the whole dim), or [start, stop, step] like start:stop:step. */
 export type SliceSpec = number | null | readonly [number?, number?, number?];
 
+/** Settings of `Tensor.conv2d`; a number means the same value for height and width. */
 export interface Conv2dArgs {
+  /** Step between windows (default 1). */
   stride?: number | [number, number];
+  /** Zeros added on each side of H and W (default 0). */
   padding?: number | [number, number];
+  /** Spacing between the cells of the kernel (default 1). */
   dilation?: number | [number, number];
+  /** Split channels into this many independent groups (default 1). */
   groups?: number;
 }
 
 /** The graph link of a tensor produced by an op: the Function that made it and the tensors it read. */
 export interface GraphNode {
+  /** The Function instance that ran forward and will run backward. */
   readonly fn: F.Function;
+  /** The tensors it read, in the order its forward took them. */
   readonly inputs: readonly Tensor[];
 }
 
@@ -83,14 +92,17 @@ export class Tensor {
 
   // ---- creation -------------------------------------------------------------------------------
 
+  /** A tensor of zeros. */
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
     return Tensor.full(shape, 0, options);
   }
 
+  /** A tensor of ones. */
   static ones(shape: Shape, options?: TensorOptions): Tensor {
     return Tensor.full(shape, 1, options);
   }
 
+  /** A tensor with `value` in every cell. */
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
     return new Tensor(TensorData.const(value, shape).clone(), options);
   }
@@ -128,22 +140,30 @@ export class Tensor {
     return new Tensor(radius.mul(cosine), options);
   }
 
+  /** Zeros of `t`'s shape. */
   static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(t.shape, options); }
+  /** Ones of `t`'s shape. */
   static onesLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.ones(t.shape, options); }
+  /** `value` in every cell of `t`'s shape. */
   static fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor { return Tensor.full(t.shape, value, options); }
+  /** Uniform [0, 1) values of `t`'s shape. */
   static randLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.rand(t.shape, options); }
+  /** Standard normal values of `t`'s shape. */
   static randnLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.randn(t.shape, options); }
 
   // ---- what a tensor is -----------------------------------------------------------------------
 
+  /** The size of each dim, as a new array ([] for a scalar). */
   get shape(): number[] {
     return [...this.data.shape];
   }
 
+  /** The number of dims. */
   get ndim(): number {
     return this.data.shape.length;
   }
 
+  /** The number of values (the product of the shape). */
   numel(): number {
     return this.data.size;
   }
@@ -163,10 +183,12 @@ export class Tensor {
     return this.data.version;
   }
 
+  /** The values as nested arrays (a plain number for a scalar). */
   toArray(): NestedArray {
     return this.data.toNested();
   }
 
+  /** The value of a one-element tensor. */
   item(): number {
     return this.data.item();
   }
@@ -181,6 +203,7 @@ export class Tensor {
     return apply(new F.Copy(), this);
   }
 
+  /** PyTorch-like text: `tensor([1., 2.], gradFn=MulBackward)`. */
   toString(): string {
     const body = formatValues(this.toArray(), 'tensor('.length);
     const extra = this.gradFn ? `, gradFn=${this.gradFn}` : this.requiresGrad ? ', requiresGrad=true' : '';
@@ -236,12 +259,17 @@ export class Tensor {
 
   // ---- elementwise ------------------------------------------------------------------------------
 
+  /** this + other, broadcast. */
   add(other: Tensor | number): Tensor { return this.binary(new F.Add(), other, 'add'); }
+  /** this − other, broadcast. */
   sub(other: Tensor | number): Tensor { return this.binary(new F.Sub(), other, 'sub'); }
+  /** this · other, elementwise, broadcast. */
   mul(other: Tensor | number): Tensor { return this.binary(new F.Mul(), other, 'mul'); }
+  /** this / other, broadcast. */
   div(other: Tensor | number): Tensor { return this.binary(new F.Div(), other, 'div'); }
   /** Elementwise maximum; where both are equal the gradient is split evenly. */
   maximum(other: Tensor | number): Tensor { return this.binary(new F.Maximum(), other, 'maximum'); }
+  /** Elementwise minimum, as −max(−a, −b). */
   minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other).neg()).neg(); }
 
   /**
@@ -263,12 +291,19 @@ export class Tensor {
     return result as Tensor;
   }
 
+  /** −x */
   neg(): Tensor { return apply(new F.Neg(), this); }
+  /** eˣ */
   exp(): Tensor { return apply(new F.Exp(), this); }
+  /** ln x (natural log) */
   log(): Tensor { return apply(new F.Log(), this); }
+  /** √x */
   sqrt(): Tensor { return apply(new F.Sqrt(), this); }
+  /** sin x */
   sin(): Tensor { return apply(new F.Sin(), this); }
+  /** max(x, 0) */
   relu(): Tensor { return apply(new F.Relu(), this); }
+  /** σ(x) = 1 / (1 + e⁻ˣ) */
   sigmoid(): Tensor { return apply(new F.Sigmoid(), this); }
   /** cos x = sin(x + π/2) */
   cos(): Tensor { return this.add(Math.PI / 2).sin(); }
@@ -276,6 +311,7 @@ export class Tensor {
   tanh(): Tensor { return this.mul(2).sigmoid().mul(2).sub(1); }
   /** |x| = relu(x) + relu(−x), so its gradient at 0 is 0, as in PyTorch */
   abs(): Tensor { return this.relu().add(this.neg().relu()); }
+  /** 1/x */
   reciprocal(): Tensor { return Tensor.onesLike(this).div(this); }
 
   /** Limits values to [min, max]; either bound may be left out. */
@@ -289,10 +325,15 @@ export class Tensor {
 
   /** 1 where this < other, else 0 (no gradient). */
   lt(other: Tensor | number): Tensor { return this.compare(other, 'lt', (a, b) => a.cmplt(b)); }
+  /** 1 where this > other, else 0 (no gradient). */
   gt(other: Tensor | number): Tensor { return this.compare(other, 'gt', (a, b) => b.cmplt(a)); }
+  /** 1 where this ≤ other, else 0 (no gradient). */
   le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => F.equal(b.cmplt(a), TensorData.const(0, a.shape))); }
+  /** 1 where this ≥ other, else 0 (no gradient). */
   ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => F.equal(a.cmplt(b), TensorData.const(0, a.shape))); }
+  /** 1 where this = other, else 0 (no gradient). */
   eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.equal(a, b)); }
+  /** 1 where this ≠ other, else 0 (no gradient). */
   ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => a.cmplt(b).add(b.cmplt(a))); }
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
@@ -310,6 +351,7 @@ export class Tensor {
     return apply(new F.Sum(this.axes(dim, 'sum'), keepdim), this);
   }
 
+  /** Mean over `dim` (all dims when left out): the sum divided by the count. */
   mean(dim?: number | number[], keepdim = false): Tensor {
     const count = this.axes(dim, 'mean').reduce((n, a) => n * this.shape[a], 1);
     return this.sum(dim, keepdim).div(count);
@@ -320,6 +362,7 @@ export class Tensor {
     return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
   }
 
+  /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
     return this.neg().max(dim, keepdim).neg();
   }
@@ -338,6 +381,7 @@ export class Tensor {
     return keepdim ? first : first.squeeze(axis);
   }
 
+  /** Index of the first smallest value along `dim` (see argmax). */
   argmin(dim?: number, keepdim = false): Tensor {
     return this.neg().detach().argmax(dim, keepdim);
   }
@@ -349,6 +393,7 @@ export class Tensor {
     return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
   }
 
+  /** Standard deviation: √var (see var for `correction`). */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
     return this.var(dim, keepdim, correction).sqrt();
   }
@@ -371,10 +416,12 @@ export class Tensor {
     return out;
   }
 
+  /** Reorders the dims: dim i of the result is dim `dims[i]` of this (a view). */
   permute(dims: number[]): Tensor {
     return apply(new F.Permute(dims.map((d) => normalizeAxis(d, this.ndim, 'permute'))), this);
   }
 
+  /** Swaps two dims (a view). */
   transpose(dim0: number, dim1: number): Tensor {
     const order = this.shape.map((_, i) => i);
     const a = normalizeAxis(dim0, this.ndim, 'transpose');
@@ -640,13 +687,19 @@ export class Tensor {
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
 
+  /** this += other, in place (see docs/autograd.md for when that is allowed). */
   add_(other: Tensor | number): this { return this.inPlace('add_', (d, o) => d.add(o), other); }
+  /** this −= other, in place. */
   sub_(other: Tensor | number): this { return this.inPlace('sub_', (d, o) => d.sub(o), other); }
+  /** this ·= other, in place. */
   mul_(other: Tensor | number): this { return this.inPlace('mul_', (d, o) => d.mul(o), other); }
+  /** this /= other, in place. */
   div_(other: Tensor | number): this { return this.inPlace('div_', (d, o) => d.div(o), other); }
   /** Copies `source`'s values (broadcast to this shape) into this tensor. */
   copy_(source: Tensor): this { return this.inPlace('copy_', (_, o) => o, source); }
+  /** Sets every value to `value`, in place. */
   fill_(value: number): this { return this.inPlace('fill_', (_, o) => o, value); }
+  /** Sets every value to 0, in place. */
   zero_(): this { return this.fill_(0); }
 
   // ---- helpers ----------------------------------------------------------------------------------

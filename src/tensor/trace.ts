@@ -15,20 +15,28 @@ export type TraceKind =
   | 'release'  // the walk was stuck; this waiting tensor is released (its other consumers lead elsewhere)
   | 'leaf';    // a gradient was added to a leaf's .grad
 
+/** One step of a traced backward pass. */
 export interface TraceEvent {
+  /** 1, 2, 3, ... in the order the engine did them. */
   step: number;
+  /** What happened (see TraceKind). */
   kind: TraceKind;
+  /** The tensor it happened to. */
   tensor: Tensor;
   /** The tensor's lock after this event. */
   lock: number;
+  /** The shape of the gradient: the one that arrived, or the summed one that fires. */
   gradShape: number[];
   /** The gradient's values, for gradients of at most 16 cells. */
   gradValues: number[] | null;
 }
 
+/** What one or more backward passes did, step by step: `traceBackward` returns it. */
 export class BackwardTrace {
+  /** The steps, in order. */
   readonly events: TraceEvent[] = [];
 
+  /** Adds one step (called by the engine while tracing). */
   record(kind: TraceKind, tensor: Tensor, grad: TensorData): void {
     const values = grad.size <= 16 ? grad.toFlat().map((v) => Math.round(v * 1e4) / 1e4) : null;
     this.events.push({ step: this.events.length + 1, kind, tensor, lock: tensor.lock, gradShape: [...grad.shape], gradValues: values });

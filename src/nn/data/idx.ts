@@ -18,12 +18,16 @@ import { gunzipSync } from 'zlib';
 import { ImageDataset } from './dataset';
 import { DataFormatError } from './errors';
 
+/** Magic number of an IDX images file: unsigned bytes, 3 dims (0x00000803). */
 export const IMAGES_MAGIC = 2051;
+/** Magic number of an IDX labels file: unsigned bytes, 1 dim (0x00000801). */
 export const LABELS_MAGIC = 2049;
 
 /** The dims and values of one IDX file of unsigned bytes. */
 export interface IdxArray {
+  /** The dim sizes from the header, e.g. [60000, 28, 28]. */
   dims: number[];
+  /** All values, row-major. */
   values: Uint8Array;
 }
 
@@ -96,7 +100,12 @@ function candidates(prefix: string, kind: 'images' | 'labels'): string[] {
  * /usr/share/datasets/fashion-mnist: 'train' finds train-images-idx3-ubyte[.gz] and
  * train-labels-idx1-ubyte[.gz]; 'test' the same with the prefix t10k.
  */
-export function findIdxFiles(dir: string, split: 'train' | 'test'): { images: string; labels: string } {
+export function findIdxFiles(dir: string, split: 'train' | 'test'): {
+  /** The path of the images file. */
+  images: string;
+  /** The path of the labels file. */
+  labels: string;
+} {
   const prefix = split === 'train' ? 'train' : 't10k';
   const find = (kind: 'images' | 'labels'): string => {
     const tried = candidates(prefix, kind);

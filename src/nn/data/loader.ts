@@ -10,9 +10,13 @@ import type { Augmentation } from './augment';
 import type { Batch, ImageDataset } from './dataset';
 import { SeededRandom } from './random';
 
+/** Settings of a DataLoader; only batchSize is required. */
 export interface DataLoaderOptions {
+  /** Items per batch. */
   batchSize: number;
+  /** A new random order each epoch (default false: dataset order). */
   shuffle?: boolean;
+  /** Seeds the order and the augmentation (default 0). */
   seed?: number;
   /** Skip the last batch when it is smaller than batchSize. */
   dropLast?: boolean;
@@ -20,15 +24,22 @@ export interface DataLoaderOptions {
   augment?: Augmentation | null;
 }
 
+/** Batches of an ImageDataset: `for (const { images, labels } of loader)` runs one epoch. */
 export class DataLoader implements Iterable<Batch> {
+  /** See DataLoaderOptions. */
   readonly batchSize: number;
+  /** See DataLoaderOptions. */
   readonly shuffle: boolean;
+  /** See DataLoaderOptions. */
   readonly seed: number;
+  /** See DataLoaderOptions. */
   readonly dropLast: boolean;
+  /** See DataLoaderOptions. */
   readonly augment: Augmentation | null;
   /** The epoch the next `for ... of` loop runs; `setEpoch` moves it (e.g. when resuming). */
   epoch = 0;
 
+  /** @param dataset the items to batch */
   constructor(readonly dataset: ImageDataset, options: DataLoaderOptions) {
     this.batchSize = options.batchSize;
     this.shuffle = options.shuffle ?? false;
@@ -45,6 +56,7 @@ export class DataLoader implements Iterable<Batch> {
     return this.dropLast ? Math.floor(n) : Math.ceil(n);
   }
 
+  /** Makes the next loop run epoch `epoch` (its order depends only on seed and epoch). */
   setEpoch(epoch: number): void {
     this.epoch = epoch;
   }

@@ -22,7 +22,9 @@ import { DataFormatError } from './errors';
 
 /** Named tensors and string metadata: what a safetensors file holds. */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   tensors: Record<string, Tensor>;
+  /** The `__metadata__` strings ({} when the file has none). */
   metadata: Record<string, string>;
 }
 
@@ -90,6 +92,7 @@ export function saveSafetensors(file: string, tensors: Record<string, Tensor>, m
   writeFileAtomic(file, encodeSafetensors(tensors, metadata), io);
 }
 
+/** Reads a safetensors file (float32 tensors only); a malformed file throws a DataFormatError. */
 export function loadSafetensors(file: string): SafetensorsContents {
   let bytes: Buffer;
   try {
@@ -102,7 +105,9 @@ export function loadSafetensors(file: string): SafetensorsContents {
 
 /** Replaceable steps of `writeFileAtomic`, so tests can make a write or the rename fail like a crash would. */
 export interface AtomicWriteHooks {
+  /** Writes all of `bytes` to the open temp file. */
   write?: (fd: number, bytes: Buffer) => void;
+  /** Moves the temp file over the target. */
   rename?: (from: string, to: string) => void;
 }
 

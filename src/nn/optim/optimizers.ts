@@ -21,6 +21,7 @@ export type Hyperparameters = Record<string, number | boolean | number[]>;
 export interface OptimizerState {
   /** The optimizer's class name; loading into another kind is an error. */
   kind: string;
+  /** lr and the optimizer's other settings. */
   hyper: Hyperparameters;
   /** Updates applied so far, per parameter (in `params` order). */
   steps: number[];
@@ -34,10 +35,13 @@ interface ParamState {
   buffers: Record<string, Tensor>;
 }
 
+/** The base of SGD, Adam and AdamW: checks the parameters, keeps per-parameter state, runs `update` on each. */
 export abstract class Optimizer {
+  /** The tensors it updates, in the order given (the order of state and checkpoints). */
   readonly params: Tensor[];
   /** The learning rate; schedulers change it between steps. */
   lr: number;
+  /** Per-parameter step counts and buffers, in `params` order. */
   protected readonly state: ParamState[];
 
   constructor(params: Iterable<Tensor>, lr: number) {
@@ -112,11 +116,15 @@ export abstract class Optimizer {
 
 // ---- SGD ------------------------------------------------------------------------------------------
 
+/** Settings of SGD; only lr is required. */
 export interface SGDOptions {
+  /** Learning rate. */
   lr: number;
+  /** Weight of the previous update in the momentum buffer (default 0: plain SGD). */
   momentum?: number;
   /** Damps the new gradient in the momentum buffer: buf = momentum·buf + (1 − dampening)·g. */
   dampening?: number;
+  /** Look ahead: step along g + momentum·buf instead of buf (needs momentum > 0, dampening 0). */
   nesterov?: boolean;
   /** Adds weightDecay·param to the gradient (L2 regularization). */
   weightDecay?: number;
@@ -130,9 +138,13 @@ export interface SGDOptions {
  *   p ← p − lr·g
  */
 export class SGD extends Optimizer {
+  /** See SGDOptions; OneCycleLR may change it between steps. */
   momentum: number;
+  /** See SGDOptions. */
   dampening: number;
+  /** See SGDOptions. */
   nesterov: boolean;
+  /** See SGDOptions. */
   weightDecay: number;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
@@ -174,12 +186,15 @@ export class SGD extends Optimizer {
 
 // ---- Adam and AdamW ----------------------------------------------------------------------------------
 
+/** Settings of Adam and AdamW. */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
   /** Decay rates of the running mean of the gradient and of its square. */
   betas?: [number, number];
   /** Added to the denominator, so a zero second moment does not divide by zero. */
   eps?: number;
+  /** L2 penalty for Adam (default 0); decoupled decay for AdamW (default 0.01). */
   weightDecay?: number;
 }
 
@@ -191,8 +206,11 @@ export interface AdamOptions {
  *   p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)   (bias-corrected, as in PyTorch)
  */
 export class Adam extends Optimizer {
+  /** [β₁, β₂]; OneCycleLR may change β₁ between steps. */
   betas: [number, number];
+  /** See AdamOptions. */
   eps: number;
+  /** See AdamOptions. */
   weightDecay: number;
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
@@ -206,6 +224,7 @@ export class Adam extends Optimizer {
     checkHyper(name, 'weightDecay', this.weightDecay, this.weightDecay >= 0, 'a number >= 0');
   }
 
+  /** weightDecay when the options leave it out: 0 for Adam. */
   protected defaultWeightDecay(): number {
     return 0;
   }
@@ -248,6 +267,7 @@ export class Adam extends Optimizer {
  * before the Adam update, which then sees the plain gradient. The default weightDecay is 0.01.
  */
 export class AdamW extends Adam {
+  /** weightDecay when the options leave it out: 0.01 for AdamW. */
   protected defaultWeightDecay(): number {
     return 1e-2;
   }

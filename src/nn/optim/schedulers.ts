@@ -13,16 +13,20 @@ import { Adam, SGD, type Optimizer } from './optimizers';
 
 /** What a checkpoint stores for a scheduler. */
 export interface SchedulerState {
+  /** The scheduler's class name; loading into another kind is an error. */
   kind: string;
+  /** Steps taken so far. */
   lastEpoch: number;
 }
 
+/** The base of the schedulers: keeps the step count and sets `optimizer.lr` from it. */
 export abstract class LRScheduler {
   /** The learning rate the optimizer had when the scheduler was made. */
   readonly baseLr: number;
   /** Scheduler steps taken so far (0 right after construction). */
   lastEpoch = 0;
 
+  /** @param optimizer the optimizer whose `lr` it sets */
   constructor(readonly optimizer: Optimizer) {
     this.baseLr = optimizer.lr;
   }
@@ -41,10 +45,12 @@ export abstract class LRScheduler {
     return this.optimizer.lr;
   }
 
+  /** The step count, to save in a checkpoint. */
   stateDict(): SchedulerState {
     return { kind: this.constructor.name, lastEpoch: this.lastEpoch };
   }
 
+  /** Restores the step count and sets the learning rate that goes with it. */
   loadStateDict(state: SchedulerState): void {
     if (state.kind !== this.constructor.name) throw new Error(`${this.constructor.name}.loadStateDict: the state was saved by ${state.kind}`);
     if (!Number.isInteger(state.lastEpoch) || state.lastEpoch < 0) throw new Error(`${this.constructor.name}.loadStateDict: lastEpoch must be an integer >= 0, got ${state.lastEpoch}`);
@@ -52,6 +58,7 @@ export abstract class LRScheduler {
     this.apply();
   }
 
+  /** Sets the optimizer's learning rate for the current step. */
   protected apply(): void {
     this.optimizer.lr = this.lrAt(this.lastEpoch);
   }
@@ -59,7 +66,9 @@ export abstract class LRScheduler {
 
 /** lr = baseLr · gamma^⌊epoch / stepSize⌋: divides the rate by 1/gamma every stepSize epochs. */
 export class StepLR extends LRScheduler {
+  /** Epochs between two decays. */
   readonly stepSize: number;
+  /** Factor applied at each decay (default 0.1). */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, options: { stepSize: number; gamma?: number }) {
@@ -77,7 +86,9 @@ export class StepLR extends LRScheduler {
 
 /** lr = etaMin + (baseLr − etaMin) · (1 + cos(π · epoch / tMax)) / 2: half a cosine from baseLr down to etaMin. */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Steps from baseLr down to etaMin. */
   readonly tMax: number;
+  /** The lowest rate (default 0). */
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer, options: { tMax: number; etaMin?: number }) {
@@ -93,8 +104,11 @@ export class CosineAnnealingLR extends LRScheduler {
   }
 }
 
+/** Settings of OneCycleLR; the defaults are PyTorch's. */
 export interface OneCycleOptions {
+  /** The peak learning rate. */
   maxLr: number;
+  /** Steps in the whole schedule (usually epochs × batches per epoch). */
   totalSteps: number;
   /** Fraction of the steps spent warming up. */
   pctStart?: number;
@@ -102,10 +116,13 @@ export interface OneCycleOptions {
   divFactor?: number;
   /** End at maxLr / divFactor / finalDivFactor. */
   finalDivFactor?: number;
+  /** How the rate moves within a phase (default 'cos'). */
   annealStrategy?: 'cos' | 'linear';
   /** Move momentum (SGD) or β₁ (Adam) against the learning rate, between baseMomentum and maxMomentum. */
   cycleMomentum?: boolean;
+  /** Momentum at the peak rate (default 0.85). */
   baseMomentum?: number;
+  /** Momentum at the lowest rates (default 0.95). */
   maxMomentum?: number;
   /** Warm up, come back down to the initial rate, then anneal (instead of warm up, then anneal). */
   threePhase?: boolean;
@@ -124,6 +141,7 @@ interface Phase {
  * while momentum moves the opposite way. Stepping past totalSteps is an error, as in PyTorch.
  */
 export class OneCycleLR extends LRScheduler {
+  /** Steps in the schedule; stepping past it throws. */
   readonly totalSteps: number;
   private readonly phases: Phase[];
   private readonly anneal: (start: number, end: number, pct: number) => number;
@@ -164,6 +182,7 @@ export class OneCycleLR extends LRScheduler {
     return this.at(epoch).lr;
   }
 
+  /** Sets the learning rate and the momentum for the current step. */
   protected apply(): void {
     if (this.lastEpoch > this.totalSteps) {
       throw new Error(`OneCycleLR: tried to step ${this.lastEpoch} times; the schedule has totalSteps ${this.totalSteps}`);
