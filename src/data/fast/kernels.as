@@ -1,0 +1,389 @@
+/**
+ * The WebAssembly kernels of the fast CPU backend, in AssemblyScript (TypeScript syntax, compiled by
+ * `node src/data/fast/buildWasm.mjs` into wasmBinary.ts; the `.as` extension keeps tsc away from it).
+ *
+ * The JavaScript side (gemm.ts, wasmOps.ts) copies the operands into this module's memory, calls one
+ * of these functions, and copies the result out. Function arguments are BYTE addresses; offsets and
+ * strides inside a walk descriptor and in offset tables count FLOATS (4 bytes).
+ *
+ * Sections:
+ *   1. GEMM: C = A·Bᵀ for a batch of matrices, f32x4 SIMD, register-tiled and cache-blocked.
+ *   2. Packing and unpacking for the GEMM (gathers through offset tables: im2col for convolutions).
+ *   3. Walks: elementwise ops, copies and reductions over strided views, described in memory.
+ *
+ * Imports: nothing but the memory (shared, so worker threads run the same code on the same data).
+ */
+
+// ---- 1. GEMM --------------------------------------------------------------------------------------
+//
+// Packed layouts (written by `pack`):
+//   A: per batch, ceil(M/MR) panels; panel p holds rows p·MR..p·MR+MR-1 as [K][MR] (k-major, rows interleaved).
+//   B: per batch, ceil(N/NR) panels; panel q holds columns q·NR.. as [K][NR].
+//   C: per batch, a padded row-major [ceil(M/MR)·MR][ceil(N/NR)·NR] grid of tiles.
+// Rows and columns past M and N are zeros in the packs, so every tile is a full MR×NR tile.
+//
+// Blocking: K is cut into KC-long slices so a B micro-panel slice (KC·NR floats, 8 KiB) stays in L1
+// while the MR-row A slices of an M block stream past it from L2. The register tile is MR×NR = 4×8:
+// 8 accumulators of 4 lanes, 2 B vectors and one broadcast A value per step (11 of 16 xmm registers).
+// Work is cut into tasks (batch × M block × N block) so that threads can take disjoint ranges.
+
+const MR: i32 = 4;
+const NR: i32 = 8;
+/** K slice length: 256 floats × NR = 8 KiB of B per micro-panel slice. */
+const KC: i32 = 256;
+/** Panels per M block (MC = 64 rows: 64 KiB of A per K slice, kept in L2). */
+const MB: i32 = 16;
+/** Panels per N block (NC = 256 columns). */
+const NB: i32 = 32;
+
+/** One MR×NR tile: C[4][8] (=|+=) Σ_k A[k][0..3] ⊗ B[k][0..7]; ldc is C's row stride in bytes. */
+@inline
+function tile(a: usize, b: usize, c: usize, ldc: usize, kc: i32, accumulate: bool): void {
+  let c00 = f32x4.splat(0); let c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0); let c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0); let c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0); let c31 = f32x4.splat(0);
+  for (let k = 0; k < kc; k++) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let ak = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(ak, b0)); c01 = f32x4.add(c01, f32x4.mul(ak, b1));
+    ak = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(ak, b0)); c11 = f32x4.add(c11, f32x4.mul(ak, b1));
+    ak = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(ak, b0)); c21 = f32x4.add(c21, f32x4.mul(ak, b1));
+    ak = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(ak, b0)); c31 = f32x4.add(c31, f32x4.mul(ak, b1));
+    a += 16;
+    b += 32;
+  }
+  if (accumulate) {
+    c00 = f32x4.add(c00, v128.load(c)); c01 = f32x4.add(c01, v128.load(c, 16));
+    c10 = f32x4.add(c10, v128.load(c + ldc)); c11 = f32x4.add(c11, v128.load(c + ldc, 16));
+    c20 = f32x4.add(c20, v128.load(c + 2 * ldc)); c21 = f32x4.add(c21, v128.load(c + 2 * ldc, 16));
+    c30 = f32x4.add(c30, v128.load(c + 3 * ldc)); c31 = f32x4.add(c31, v128.load(c + 3 * ldc, 16));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16);
+  v128.store(c + ldc, c10); v128.store(c + ldc, c11, 16);
+  v128.store(c + 2 * ldc, c20); v128.store(c + 2 * ldc, c21, 16);
+  v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
+}
+
+/** Number of tasks a job of this size is cut into (threads take contiguous ranges of them). */
+export function taskCount(batch: i32, mPanels: i32, nPanels: i32): i32 {
+  return batch * ((mPanels + MB - 1) / MB) * ((nPanels + NB - 1) / NB);
+}
+
+/** Runs tasks [first, last) of C = A·Bᵀ over the K range [k0, k1) (kTotal is the packed K length). */
+export function gemm(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, kTotal: i32,
+  k0: i32, k1: i32, first: i32, last: i32): void {
+  const mBlocks = (mPanels + MB - 1) / MB;
+  const nBlocks = (nPanels + NB - 1) / NB;
+  const ldc = <usize>(nPanels * NR) << 2;
+  for (let t = first; t < last; t++) {
+    const batch = t / (mBlocks * nBlocks);
+    const rest = t % (mBlocks * nBlocks);
+    const mb = rest / nBlocks;
+    const nb = rest % nBlocks;
+    const aBatch = a + ((<usize>batch * mPanels * kTotal * MR) << 2);
+    const bBatch = b + ((<usize>batch * nPanels * kTotal * NR) << 2);
+    const cBatch = c + <usize>batch * mPanels * MR * ldc;
+    const pEnd = min(mPanels, (mb + 1) * MB);
+    const qEnd = min(nPanels, (nb + 1) * NB);
+    for (let ks = k0; ks < k1; ks += KC) {
+      const kc = min(KC, k1 - ks);
+      const accumulate = ks > k0;
+      for (let q = nb * NB; q < qEnd; q++) {
+        const bp = bBatch + ((<usize>(q * kTotal + ks) * NR) << 2);
+        for (let p = mb * MB; p < pEnd; p++) {
+          const ap = aBatch + ((<usize>(p * kTotal + ks) * MR) << 2);
+          const cp = cBatch + <usize>p * MR * ldc + (<usize>(q * NR) << 2);
+          tile(ap, bp, cp, ldc, kc, accumulate);
+        }
+      }
+    }
+  }
+}
+
+// ---- 2. Packing and unpacking -----------------------------------------------------------------------
+
+@inline
+function f32At(base: usize, index: i32): f32 {
+  return load<f32>(base + (<usize>index << 2));
+}
+
+@inline
+function i32At(base: usize, index: i32): i32 {
+  return load<i32>(base + (<usize>index << 2));
+}
+
+/**
+ * Packs an operand into panels of `width` lines (the layout of section 1): element k of line l of
+ * batch b is src[batchTable[b] + lineTable[l] + kTable[k]] (float offsets from `src`); lines past
+ * `lines` are zeros. Walks k-major inside a panel, so the writes are sequential.
+ */
+export function pack(dst: usize, src: usize, batchTable: usize, batches: i32, lineTable: usize, lines: i32,
+  kTable: usize, k: i32, width: i32): void {
+  const panels = (lines + width - 1) / width;
+  let d = dst;
+  for (let b = 0; b < batches; b++) {
+    const base = src + (<usize>i32At(batchTable, b) << 2);
+    for (let p = 0; p < panels; p++) {
+      const first = p * width;
+      const full = first + width <= lines;
+      for (let kk = 0; kk < k; kk++) {
+        const at = base + (<usize>i32At(kTable, kk) << 2);
+        for (let r = 0; r < width; r++) {
+          const l = first + r;
+          store<f32>(d, full || l < lines ? load<f32>(at + (<usize>i32At(lineTable, l) << 2)) : 0);
+          d += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Copies the real cells of C (padded [batch][mp][np]) to out[batchTable[b] + rowTable[m] + colTable[n]],
+ * adding a second C (`c2`, when non-zero) holding the other half of a K split.
+ */
+export function unpack(out: usize, c: usize, c2: usize, batchTable: usize, batches: i32, rowTable: usize, m: i32,
+  colTable: usize, n: i32, mp: i32, np: i32): void {
+  for (let b = 0; b < batches; b++) {
+    for (let i = 0; i < m; i++) {
+      const row = out + (<usize>(i32At(batchTable, b) + i32At(rowTable, i)) << 2);
+      const from = (b * mp + i) * np;
+      for (let j = 0; j < n; j++) {
+        let v = f32At(c, from + j);
+        if (c2 != 0) v += f32At(c2, from + j);
+        store<f32>(row + (<usize>i32At(colTable, j) << 2), v);
+      }
+    }
+  }
+}
+
+// ---- 3. Walks over strided views --------------------------------------------------------------------
+//
+// A walk descriptor at DESC (i32 words) says how to visit the cells of up to four views of one shape
+// in rows: [0] outer rank R, [1] row length, [2..2+MAX_RANK) the outer shape, then per view v a block
+// of 2 + MAX_RANK words at VIEW(v): its offset (floats from address 0), its step along the row, and its
+// strides over the outer axes. `wasmOps.ts` writes it from a loop plan (strided.ts).
+
+export const DESC: usize = 256;
+export const MAX_RANK: i32 = 16;
+/** The odometer of a walk (R counters), after the descriptor. */
+const INDEX: usize = DESC + ((2 + MAX_RANK + 4 * (2 + MAX_RANK)) << 2);
+
+@inline function word(i: i32): i32 { return load<i32>(DESC + (<usize>i << 2)); }
+@inline function view(v: i32): i32 { return 2 + MAX_RANK + v * (2 + MAX_RANK); }
+@inline function viewOffset(v: i32): i32 { return word(view(v)); }
+@inline function viewStep(v: i32): i32 { return word(view(v) + 1); }
+@inline function viewStride(v: i32, d: i32): i32 { return word(view(v) + 2 + d); }
+@inline function addr(offset: i32): usize { return <usize>offset << 2; }
+
+/** Number of rows of the walk (the product of the outer shape). */
+function rowCount(): i32 {
+  let rows = 1;
+  for (let d = 0; d < word(0); d++) rows *= word(2 + d);
+  for (let d = 0; d < word(0); d++) store<i32>(INDEX + (<usize>d << 2), 0);
+  return rows;
+}
+
+/** The current offset of each view (4 words), after the odometer. */
+const OFFSETS: usize = INDEX + (<usize>MAX_RANK << 2);
+
+@inline function offsetOf(v: i32): i32 { return load<i32>(OFFSETS + (<usize>v << 2)); }
+
+/** Moves the odometer and the offsets of views 0..views-1 to the next row. */
+@inline
+function advance(rank: i32, views: i32): void {
+  for (let d = rank - 1; d >= 0; d--) {
+    const at = INDEX + (<usize>d << 2);
+    const i = load<i32>(at) + 1;
+    const size = word(2 + d);
+    if (i < size) {
+      store<i32>(at, i);
+      for (let v = 0; v < views; v++) store<i32>(OFFSETS + (<usize>v << 2), offsetOf(v) + viewStride(v, d));
+      return;
+    }
+    store<i32>(at, 0);
+    for (let v = 0; v < views; v++) store<i32>(OFFSETS + (<usize>v << 2), offsetOf(v) - viewStride(v, d) * (size - 1));
+  }
+}
+
+/** Sets the offsets of views 0..views-1 to their first row and returns the number of rows. */
+function startWalk(views: i32): i32 {
+  for (let v = 0; v < views; v++) store<i32>(OFFSETS + (<usize>v << 2), viewOffset(v));
+  return rowCount();
+}
+
+// Binary ops, numbered as BINARY_OPS in wasmOps.ts: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 cmplt.
+// The math matches ops.ts exactly: float32 +, −, ×, ÷ round the same as JavaScript's float64 then
+// rounding; max lets a NaN in the first input win; cmplt gives 1 or 0.
+
+@inline
+function binaryScalar(op: i32, x: f32, y: f32): f32 {
+  switch (op) {
+    case 0: return x + y;
+    case 1: return x - y;
+    case 2: return x * y;
+    case 3: return x / y;
+    case 4: return x > y || x != x ? x : y;
+    default: return x < y ? 1 : 0;
+  }
+}
+
+@inline
+function binaryVector(op: i32, x: v128, y: v128): v128 {
+  switch (op) {
+    case 0: return f32x4.add(x, y);
+    case 1: return f32x4.sub(x, y);
+    case 2: return f32x4.mul(x, y);
+    case 3: return f32x4.div(x, y);
+    case 4: return v128.bitselect(x, y, v128.or(f32x4.gt(x, y), f32x4.ne(x, x)));
+    default: return v128.and(f32x4.lt(x, y), f32x4.splat(1));
+  }
+}
+
+/** One row: out[o + i·os] = x[a + i·as] op y[b + i·bs]; SIMD when out and the inputs are contiguous or broadcast. */
+function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
+  let i = 0;
+  if (os == 1 && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
+    const ya = f32x4.splat(f32At(0, a));
+    const yb = f32x4.splat(f32At(0, b));
+    for (; i + 4 <= n; i += 4) {
+      const x = as == 1 ? v128.load(addr(a + i)) : ya;
+      const y = bs == 1 ? v128.load(addr(b + i)) : yb;
+      v128.store(addr(o + i), binaryVector(op, x, y));
+    }
+  }
+  for (; i < n; i++) store<f32>(addr(o + i * os), binaryScalar(op, f32At(0, a + i * as), f32At(0, b + i * bs)));
+}
+
+/** Walk over views 0 = output, 1 = a, 2 = b. */
+export function binary(op: i32): void {
+  const rows = startWalk(3);
+  const rank = word(0);
+  const n = word(1);
+  const os = viewStep(0);
+  const as = viewStep(1);
+  const bs = viewStep(2);
+  for (let r = 0; r < rows; r++) {
+    binaryRow(op, offsetOf(0), os, offsetOf(1), as, offsetOf(2), bs, n);
+    advance(rank, 3);
+  }
+}
+
+// Unary ops done here, numbered as UNARY_OPS in wasmOps.ts: 0 neg, 1 sqrt, 2 recip (exp, log and sin
+// stay in JavaScript, whose Math functions the reference uses).
+
+@inline
+function unaryScalar(op: i32, x: f32): f32 {
+  switch (op) {
+    case 0: return -x;
+    case 1: return sqrt<f32>(x);
+    default: return 1 / x;
+  }
+}
+
+@inline
+function unaryVector(op: i32, x: v128): v128 {
+  switch (op) {
+    case 0: return f32x4.neg(x);
+    case 1: return f32x4.sqrt(x);
+    default: return f32x4.div(f32x4.splat(1), x);
+  }
+}
+
+/** Walk over views 0 = output, 1 = x. */
+export function unary(op: i32): void {
+  const rows = startWalk(2);
+  const rank = word(0);
+  const n = word(1);
+  const os = viewStep(0);
+  const xs = viewStep(1);
+  for (let r = 0; r < rows; r++) {
+    const o = offsetOf(0);
+    const x = offsetOf(1);
+    let i = 0;
+    if (os == 1 && xs == 1) for (; i + 4 <= n; i += 4) v128.store(addr(o + i), unaryVector(op, v128.load(addr(x + i))));
+    for (; i < n; i++) store<f32>(addr(o + i * os), unaryScalar(op, f32At(0, x + i * xs)));
+    advance(rank, 2);
+  }
+}
+
+/** Walk over views 0 = output, 1 = cond, 2 = a, 3 = b: out = cond ≠ 0 ? a : b. */
+export function where(): void {
+  const rows = startWalk(4);
+  const rank = word(0);
+  const n = word(1);
+  const os = viewStep(0);
+  const cs = viewStep(1);
+  const as = viewStep(2);
+  const bs = viewStep(3);
+  for (let r = 0; r < rows; r++) {
+    const o = offsetOf(0);
+    const c = offsetOf(1);
+    const a = offsetOf(2);
+    const b = offsetOf(3);
+    for (let i = 0; i < n; i++) {
+      store<f32>(addr(o + i * os), f32At(0, c + i * cs) != 0 ? f32At(0, a + i * as) : f32At(0, b + i * bs));
+    }
+    advance(rank, 4);
+  }
+}
+
+/** Walk over views 0 = destination, 1 = source: copies cells (gather, scatter, and packing views). */
+export function copy(): void {
+  const rows = startWalk(2);
+  const rank = word(0);
+  const n = word(1);
+  const ds = viewStep(0);
+  const ss = viewStep(1);
+  for (let r = 0; r < rows; r++) {
+    const d = offsetOf(0);
+    const s = offsetOf(1);
+    let i = 0;
+    if (ds == 1 && ss == 1) for (; i + 4 <= n; i += 4) v128.store(addr(d + i), v128.load(addr(s + i)));
+    for (; i < n; i++) store<f32>(addr(d + i * ds), f32At(0, s + i * ss));
+    advance(rank, 2);
+  }
+}
+
+/**
+ * Walk over views 0 = accumulators (float64, offsets count 8-byte cells from `acc`; stride 0 on the
+ * reduced axes) and 1 = x. op 0 sums (in float64, as the reference does), op 1 takes the max (NaN wins).
+ */
+export function reduce(op: i32, acc: usize): void {
+  const rows = startWalk(2);
+  const rank = word(0);
+  const n = word(1);
+  const os = viewStep(0);
+  const xs = viewStep(1);
+  for (let r = 0; r < rows; r++) {
+    let o = acc + (<usize>offsetOf(0) << 3);
+    let x = addr(offsetOf(1));
+    const step = <usize>(xs << 2);
+    if (os == 0) {
+      let m = load<f64>(o);
+      if (op == 0) for (let i = 0; i < n; i++, x += step) m += <f64>load<f32>(x);
+      else for (let i = 0; i < n; i++, x += step) { const v = <f64>load<f32>(x); if (v > m || v != v) m = v; }
+      store<f64>(o, m);
+    } else {
+      const ostep = <usize>(os << 3);
+      if (op == 0) for (let i = 0; i < n; i++, x += step, o += ostep) store<f64>(o, load<f64>(o) + <f64>load<f32>(x));
+      else for (let i = 0; i < n; i++, x += step, o += ostep) { const v = <f64>load<f32>(x); if (v > load<f64>(o) || v != v) store<f64>(o, v); }
+    }
+    advance(rank, 2);
+  }
+}
+
+/** Fills n float64 accumulators with `value`. */
+export function fill64(acc: usize, n: i32, value: f64): void {
+  for (let i = 0; i < n; i++) store<f64>(acc + (<usize>i << 3), value);
+}
+
+/** Rounds n float64 accumulators to float32. */
+export function narrow(out: usize, acc: usize, n: i32): void {
+  for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), <f32>load<f64>(acc + (<usize>i << 3)));
+}

@@ -1,0 +1,129 @@
+/**
+ * The WebAssembly side of the fast backend: the compiled kernels (wasmBinary.ts, built from kernels.as),
+ * the memory they work in, and a scratch allocator over it.
+ *
+ * Two runtimes, made on first use: `wasmRuntime()` over a plain memory, used by every op, and
+ * `sharedRuntime()` over a shared memory, used only by matrix products large enough to split with a
+ * worker thread (threads.ts), which runs the same kernels on the same memory. Copies into and out of
+ * a shared memory are slower (V8 copies shared buffers word by word), hence two.
+ * Each op lays its buffers out from the bottom of the scratch area and is done with them when it
+ * returns: ops run one at a time, so nothing needs freeing.
+ *
+ * May import: ./wasmBinary.
+ */
+import { wasmBase64, wasmSharedBase64 } from './wasmBinary';
+
+/** The few WebAssembly types used here (tsgrad's TypeScript lib has no DOM, which is where they live). */
+export interface WasmMemory {
+  readonly buffer: ArrayBufferLike;
+  grow(pages: number): number;
+}
+export type WasmModule = object;
+interface WasmApi {
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: object) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+}
+
+/** The exports of kernels.as (arguments are byte addresses; descriptors and tables count floats). */
+export interface Kernels {
+  taskCount(batch: number, mPanels: number, nPanels: number): number;
+  gemm(a: number, b: number, c: number, mPanels: number, nPanels: number, kTotal: number,
+    k0: number, k1: number, first: number, last: number): void;
+  pack(dst: number, src: number, batchTable: number, batches: number, lineTable: number, lines: number,
+    kTable: number, k: number, width: number): void;
+  unpack(out: number, c: number, c2: number, batchTable: number, batches: number, rowTable: number, m: number,
+    colTable: number, n: number, mp: number, np: number): void;
+  binary(op: number): void;
+  unary(op: number): void;
+  where(): void;
+  copy(): void;
+  reduce(op: number, acc: number): void;
+  fill64(acc: number, n: number, value: number): void;
+  narrow(out: number, acc: number, n: number): void;
+  readonly DESC: { value: number };
+  readonly MAX_RANK: { value: number };
+}
+
+/** Register tile of the GEMM kernel: MR rows of A by NR columns of B (must match kernels.as). */
+export const MR = 4;
+export const NR = 8;
+
+const PAGE = 65536;
+/** Must match `maximumMemory` in buildWasm.mjs. */
+const MAX_PAGES = 32768;
+/** Bytes 0..255 hold the thread control block (threads.ts), 256..1023 the walk descriptor (kernels.as). */
+export const CONTROL_BASE = 0;
+const SCRATCH_BASE = 1024;
+
+const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+/** The module, its shared memory, the kernels, and float views of the memory (renewed when it grows). */
+export class WasmRuntime {
+  readonly module: WasmModule;
+  readonly memory: WasmMemory;
+  readonly kernels: Kernels;
+  private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private top = SCRATCH_BASE;
+
+  constructor(readonly shared: boolean) {
+    this.module = new wasmApi.Module(Uint8Array.from(Buffer.from(shared ? wasmSharedBase64 : wasmBase64, 'base64')));
+    this.memory = new wasmApi.Memory({ initial: 16, maximum: MAX_PAGES, shared });
+    this.kernels = new wasmApi.Instance(this.module, { env: { memory: this.memory } }).exports as Kernels;
+    this.refreshViews();
+  }
+
+  /** The whole memory as floats (index = byte address / 4). Call again after `alloc`: growing renews it. */
+  get heap(): Float32Array<ArrayBufferLike> {
+    return this.f32;
+  }
+
+  /** The whole memory as int32 words (index = byte address / 4), for offset tables and descriptors. */
+  get words(): Int32Array<ArrayBufferLike> {
+    return this.i32;
+  }
+
+  /** Forgets every scratch buffer: call once at the start of each op. */
+  reset(): void {
+    this.top = SCRATCH_BASE;
+  }
+
+  /** Room for `floats` 4-byte values, 64-byte aligned; returns the byte address. */
+  alloc(floats: number): number {
+    const address = this.top;
+    this.top = align64(address + floats * 4);
+    const needed = Math.ceil(this.top / PAGE);
+    const pages = this.memory.buffer.byteLength / PAGE;
+    if (needed > pages) {
+      if (needed > MAX_PAGES) throw new RangeError(`fast backend: an op needs ${this.top} bytes of scratch memory, over the ${MAX_PAGES * PAGE}-byte limit`);
+      this.memory.grow(needed - pages);
+      this.refreshViews();
+    }
+    return address;
+  }
+
+  private refreshViews(): void {
+    this.f32 = new Float32Array(this.memory.buffer);
+    this.i32 = new Int32Array(this.memory.buffer);
+  }
+}
+
+function align64(address: number): number {
+  return Math.ceil(address / 64) * 64;
+}
+
+let plain: WasmRuntime | null = null;
+let shared: WasmRuntime | null = null;
+
+/** The runtime every op uses (compiling the module takes about a millisecond). */
+export function wasmRuntime(): WasmRuntime {
+  plain ??= new WasmRuntime(false);
+  return plain;
+}
+
+/** The runtime over a shared memory, for matrix products split across threads. */
+export function sharedRuntime(): WasmRuntime {
+  shared ??= new WasmRuntime(true);
+  return shared;
+}

@@ -1,0 +1,153 @@
+/**
+ * The memory-bound ops (elementwise, where, gather, scatter, reductions) run in WebAssembly: each
+ * input's span of storage is copied into the module's memory (a memcpy), a walk descriptor tells the
+ * kernel how to visit the cells in rows (strided.ts plans them), and the packed result is copied out.
+ * The copies cost a fraction of what the loops save: V8 runs these float32 loops several times faster
+ * as WebAssembly (and with f32x4 on contiguous rows) than as JavaScript.
+ *
+ * Each function returns null when the op is better left to the JavaScript loops (elementwise.ts):
+ * small tensors, whose copies and call cost more than the loop, and walks deeper than MAX_RANK axes.
+ *
+ * May import: ../backend, ../ops, ../shape, ./strided, ./wasm.
+ */
+import type { StridedView } from '../backend';
+import { reduceMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
+import { numel, rowMajorStrides, type Shape } from '../shape';
+import { planLoop, type LoopPlan } from './strided';
+import { wasmRuntime, type WasmRuntime } from './wasm';
+
+/** Below this many cells the JavaScript loops win. */
+export const WASM_MIN_CELLS = 2048;
+
+/** Op numbers of kernels.as. */
+const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, cmplt: 5 };
+const UNARY_OPS: Partial<Record<UnaryOp, number>> = { neg: 0, sqrt: 1, recip: 2 };
+const REDUCE_OPS: Record<ReduceOp, number> = { sum: 0, amax: 1 };
+
+/** The first and last storage index a view touches. */
+function span(v: StridedView): [number, number] {
+  let lo = v.offset;
+  let hi = v.offset;
+  v.shape.forEach((d, i) => {
+    const reach = (d - 1) * v.strides[i];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  return [lo, hi];
+}
+
+/** Copies the span of `v` into the memory; returns where its offset lands (a float index). */
+function stage(rt: WasmRuntime, v: StridedView): number {
+  const [lo, hi] = span(v);
+  const at = rt.alloc(hi - lo + 1) / 4;
+  rt.heap.set(v.array.subarray(lo, hi + 1), at);
+  return at + (v.offset - lo);
+}
+
+/** Writes the walk descriptor for views at `offsets` (float indices); false when the plan is too deep. */
+function describe(rt: WasmRuntime, plan: LoopPlan, offsets: readonly number[]): boolean {
+  const maxRank = rt.kernels.MAX_RANK.value;
+  const rank = plan.outerShape.length;
+  if (rank > maxRank) return false;
+  const words = rt.words;
+  const base = rt.kernels.DESC.value / 4;
+  words[base] = rank;
+  words[base + 1] = plan.rowLength;
+  for (let d = 0; d < rank; d++) words[base + 2 + d] = plan.outerShape[d];
+  offsets.forEach((offset, v) => {
+    const at = base + 2 + maxRank + v * (2 + maxRank);
+    words[at] = offset;
+    words[at + 1] = plan.rowSteps[v];
+    for (let d = 0; d < rank; d++) words[at + 2 + d] = plan.outerStrides[v][d];
+  });
+  return true;
+}
+
+/** Room for a packed output of `count` cells; returns its float index. */
+function output(rt: WasmRuntime, count: number): number {
+  return rt.alloc(count) / 4;
+}
+
+function result(rt: WasmRuntime, at: number, count: number): Float32Array {
+  return rt.heap.slice(at, at + count) as Float32Array;
+}
+
+/** Stages the inputs and an output, plans the walk; null when it does not fit a descriptor. */
+function prepare(shape: Shape, inputs: readonly StridedView[]): { rt: WasmRuntime; out: number } | null {
+  const rt = wasmRuntime();
+  rt.reset();
+  const offsets = inputs.map((v) => stage(rt, v));
+  const out = output(rt, numel(shape));
+  const plan = planLoop(shape, [rowMajorStrides(shape), ...inputs.map((v) => v.strides)]);
+  return describe(rt, plan, [out, ...offsets]) ? { rt, out } : null;
+}
+
+export function unaryWasm(op: UnaryOp, x: StridedView): Float32Array | null {
+  const code = UNARY_OPS[op];
+  const count = numel(x.shape);
+  if (code === undefined || count < WASM_MIN_CELLS) return null;
+  const ready = prepare(x.shape, [x]);
+  if (!ready) return null;
+  ready.rt.kernels.unary(code);
+  return result(ready.rt, ready.out, count);
+}
+
+export function binaryWasm(op: BinaryOp, a: StridedView, b: StridedView): Float32Array | null {
+  const count = numel(a.shape);
+  if (count < WASM_MIN_CELLS) return null;
+  const ready = prepare(a.shape, [a, b]);
+  if (!ready) return null;
+  ready.rt.kernels.binary(BINARY_OPS[op]);
+  return result(ready.rt, ready.out, count);
+}
+
+export function whereWasm(cond: StridedView, a: StridedView, b: StridedView): Float32Array | null {
+  const count = numel(cond.shape);
+  if (count < WASM_MIN_CELLS) return null;
+  const ready = prepare(cond.shape, [cond, a, b]);
+  if (!ready) return null;
+  ready.rt.kernels.where();
+  return result(ready.rt, ready.out, count);
+}
+
+export function gatherWasm(x: StridedView): Float32Array | null {
+  const count = numel(x.shape);
+  if (count < WASM_MIN_CELLS) return null;
+  const ready = prepare(x.shape, [x]);
+  if (!ready) return null;
+  ready.rt.kernels.copy();
+  return result(ready.rt, ready.out, count);
+}
+
+/** Writes `source` into `target`'s cells: the target's span goes in, is written, and comes back out. */
+export function scatterWasm(target: StridedView, source: StridedView): boolean {
+  if (numel(target.shape) < WASM_MIN_CELLS) return false;
+  const rt = wasmRuntime();
+  rt.reset();
+  const [lo, hi] = span(target);
+  const targetAt = stage(rt, target);
+  const sourceAt = stage(rt, source);
+  const plan = planLoop(target.shape, [target.strides, source.strides]);
+  if (!describe(rt, plan, [targetAt, sourceAt])) return false;
+  rt.kernels.copy();
+  const start = targetAt - (target.offset - lo);
+  target.array.set(rt.heap.subarray(start, start + hi - lo + 1), lo);
+  return true;
+}
+
+export function reduceWasm(op: ReduceOp, x: StridedView, axes: readonly number[]): Float32Array | null {
+  if (numel(x.shape) < WASM_MIN_CELLS) return null;
+  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const count = numel(kept);
+  const rt = wasmRuntime();
+  rt.reset();
+  const acc = rt.alloc(2 * count); // float64 accumulators
+  const xAt = stage(rt, x);
+  const accStrides = rowMajorStrides(kept).map((s, i) => (axes.includes(i) ? 0 : s));
+  if (!describe(rt, planLoop(x.shape, [accStrides, x.strides]), [0, xAt])) return null;
+  rt.kernels.fill64(acc, count, reduceMath[op].init);
+  rt.kernels.reduce(REDUCE_OPS[op], acc);
+  const out = output(rt, count);
+  rt.kernels.narrow(out * 4, acc, count);
+  return result(rt, out, count);
+}
