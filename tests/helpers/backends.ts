@@ -4,5 +4,6 @@
  * Append a new backend here (e.g. the gpu.js one) and every row runs on it too.
  */
 import { cpuBackend, type Backend } from '../../src/data';
+import { fastBackend } from '../../src/data/fast';
 
-export const backends: [string, Backend][] = [['cpu', cpuBackend]];
+export const backends: [string, Backend][] = [['cpu', cpuBackend], ['fast', fastBackend]];
