@@ -1,8 +1,8 @@
 /**
- * Where a training step's time goes: wraps every Backend method of the fast and reference backends and
- * prints total milliseconds per method (and per mulacc shape) over a few steps of each model.
+ * Where a training step's time goes: wraps every Backend method and prints, per method and shapes, the
+ * median over steps of the milliseconds spent in it per step (medians resist a busy machine).
  *
- *   npx tsc -p tsconfig.json && node build/bench/profile.js [a|b] [fast|cpu] [batch]
+ *   npx tsc -p tsconfig.json && node build/bench/profile.js [a|b] [fast|cpu] [batch] [steps]
  *
  * May import: src, ./data, ./tsgradModels.
  */
@@ -11,13 +11,19 @@ import { fastBackend } from '../src/data/fast';
 import { syntheticBatch } from './data';
 import { tsgradModelA, tsgradModelB } from './tsgradModels';
 
-const totals = new Map<string, { ms: number; calls: number }>();
+/** Per key (method and shapes): the milliseconds of each step (summed over the calls in that step). */
+const perStep = new Map<string, number[]>();
+let stepIndex = 0;
 
 function record(key: string, ms: number): void {
-  const entry = totals.get(key) ?? { ms: 0, calls: 0 };
-  entry.ms += ms;
-  entry.calls++;
-  totals.set(key, entry);
+  const list = perStep.get(key) ?? [];
+  list[stepIndex] = (list[stepIndex] ?? 0) + ms;
+  perStep.set(key, list);
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** The same backend with every method timed. */
@@ -47,12 +53,17 @@ const batch = syntheticBatch(Number(batchArg));
 useBackend(timed(which === 'cpu' ? cpuBackend : fastBackend));
 const trainer = model === 'a' ? tsgradModelA(batch) : tsgradModelB(batch);
 trainer.step();
-totals.clear();
-const steps = 5;
-const start = performance.now();
-for (let i = 0; i < steps; i++) trainer.step();
-const wall = (performance.now() - start) / steps;
-const rows = [...totals.entries()].sort((x, y) => y[1].ms - x[1].ms);
-const inBackend = rows.reduce((s, [, v]) => s + v.ms, 0) / steps;
-console.log(`model ${model}, ${which}, batch ${batchArg}: ${wall.toFixed(1)} ms/step, ${inBackend.toFixed(1)} ms in the backend`);
-for (const [key, v] of rows.slice(0, 40)) console.log(`${(v.ms / steps).toFixed(2).padStart(8)} ms  ${String(v.calls / steps).padStart(4)}x  ${key}`);
+perStep.clear();
+const steps = Number(process.argv[5] ?? 9);
+const walls: number[] = [];
+for (stepIndex = 0; stepIndex < steps; stepIndex++) {
+  const start = performance.now();
+  trainer.step();
+  walls.push(performance.now() - start);
+}
+const rows = [...perStep.entries()].map(([key, list]) => [key, median(list.map((x) => x ?? 0))] as const).sort((x, y) => y[1] - x[1]);
+const byMethod = new Map<string, number>();
+for (const [key, ms] of rows) byMethod.set(key.split(' ')[0], (byMethod.get(key.split(' ')[0]) ?? 0) + ms);
+console.log(`model ${model}, ${which}, batch ${batchArg}: ${median(walls).toFixed(1)} ms/step (median of ${steps}); medians per method: ` +
+  [...byMethod].map(([m, ms]) => `${m} ${ms.toFixed(1)}`).join(', '));
+for (const [key, ms] of rows.slice(0, 30)) console.log(`${ms.toFixed(2).padStart(8)} ms  ${key}`);

@@ -166,55 +166,57 @@ export function unpack(out: usize, c: usize, c2: usize, batchTable: usize, batch
 //
 // A walk descriptor at DESC (i32 words) says how to visit the cells of up to four views of one shape
 // in rows: [0] outer rank R, [1] row length, [2..2+MAX_RANK) the outer shape, then per view v a block
-// of 2 + MAX_RANK words at VIEW(v): its offset (floats from address 0), its step along the row, and its
+// of 2 + MAX_RANK words at view(v): its offset (floats from address 0), its step along the row, and its
 // strides over the outer axes. `wasmOps.ts` writes it from a loop plan (strided.ts).
+//
+// Rows come in blocks along the last outer axis, whose offsets just add a stride; an odometer moves
+// between blocks. Scalar ops are written without branches (select, bool to float): with random data a
+// branch per cell is mispredicted half the time.
 
 export const DESC: usize = 256;
 export const MAX_RANK: i32 = 16;
-/** The odometer of a walk (R counters), after the descriptor. */
+/** The odometer of a walk (R counters), after the descriptor; then the current offset of each view. */
 const INDEX: usize = DESC + ((2 + MAX_RANK + 4 * (2 + MAX_RANK)) << 2);
+const OFFSETS: usize = INDEX + (<usize>MAX_RANK << 2);
 
 @inline function word(i: i32): i32 { return load<i32>(DESC + (<usize>i << 2)); }
 @inline function view(v: i32): i32 { return 2 + MAX_RANK + v * (2 + MAX_RANK); }
-@inline function viewOffset(v: i32): i32 { return word(view(v)); }
 @inline function viewStep(v: i32): i32 { return word(view(v) + 1); }
 @inline function viewStride(v: i32, d: i32): i32 { return word(view(v) + 2 + d); }
+@inline function offsetOf(v: i32): i32 { return load<i32>(OFFSETS + (<usize>v << 2)); }
+@inline function setOffset(v: i32, offset: i32): void { store<i32>(OFFSETS + (<usize>v << 2), offset); }
 @inline function addr(offset: i32): usize { return <usize>offset << 2; }
 
-/** Number of rows of the walk (the product of the outer shape). */
-function rowCount(): i32 {
+/** Rows per block: the size of the last outer axis (1 without outer axes). */
+@inline function blockRows(): i32 { return word(0) > 0 ? word(2 + word(0) - 1) : 1; }
+/** View v's offset step from one row of a block to the next. */
+@inline function rowStride(v: i32): i32 { return word(0) > 0 ? viewStride(v, word(0) - 1) : 0; }
+
+/** Puts views 0..views-1 at their first row and zeroes the odometer; returns the number of blocks. */
+function startWalk(views: i32): i32 {
+  for (let v = 0; v < views; v++) setOffset(v, word(view(v)));
   let rows = 1;
-  for (let d = 0; d < word(0); d++) rows *= word(2 + d);
-  for (let d = 0; d < word(0); d++) store<i32>(INDEX + (<usize>d << 2), 0);
-  return rows;
+  for (let d = 0; d < word(0); d++) {
+    rows *= word(2 + d);
+    store<i32>(INDEX + (<usize>d << 2), 0);
+  }
+  return rows / blockRows();
 }
 
-/** The current offset of each view (4 words), after the odometer. */
-const OFFSETS: usize = INDEX + (<usize>MAX_RANK << 2);
-
-@inline function offsetOf(v: i32): i32 { return load<i32>(OFFSETS + (<usize>v << 2)); }
-
-/** Moves the odometer and the offsets of views 0..views-1 to the next row. */
-@inline
-function advance(rank: i32, views: i32): void {
-  for (let d = rank - 1; d >= 0; d--) {
+/** Moves the odometer over the outer axes but the last, and the offsets of views 0..views-1, to the next block. */
+function nextBlock(views: i32): void {
+  for (let d = word(0) - 2; d >= 0; d--) {
     const at = INDEX + (<usize>d << 2);
     const i = load<i32>(at) + 1;
     const size = word(2 + d);
     if (i < size) {
       store<i32>(at, i);
-      for (let v = 0; v < views; v++) store<i32>(OFFSETS + (<usize>v << 2), offsetOf(v) + viewStride(v, d));
+      for (let v = 0; v < views; v++) setOffset(v, offsetOf(v) + viewStride(v, d));
       return;
     }
     store<i32>(at, 0);
-    for (let v = 0; v < views; v++) store<i32>(OFFSETS + (<usize>v << 2), offsetOf(v) - viewStride(v, d) * (size - 1));
+    for (let v = 0; v < views; v++) setOffset(v, offsetOf(v) - viewStride(v, d) * (size - 1));
   }
-}
-
-/** Sets the offsets of views 0..views-1 to their first row and returns the number of rows. */
-function startWalk(views: i32): i32 {
-  for (let v = 0; v < views; v++) store<i32>(OFFSETS + (<usize>v << 2), viewOffset(v));
-  return rowCount();
 }
 
 // Binary ops, numbered as BINARY_OPS in wasmOps.ts: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 cmplt.
@@ -228,8 +230,8 @@ function binaryScalar(op: i32, x: f32, y: f32): f32 {
     case 1: return x - y;
     case 2: return x * y;
     case 3: return x / y;
-    case 4: return x > y || x != x ? x : y;
-    default: return x < y ? 1 : 0;
+    case 4: return select<f32>(x, y, (x > y) | (x != x));
+    default: return <f32>(x < y);
   }
 }
 
@@ -246,31 +248,32 @@ function binaryVector(op: i32, x: v128, y: v128): v128 {
 }
 
 /** One row: out[o + i·os] = x[a + i·as] op y[b + i·bs]; SIMD when out and the inputs are contiguous or broadcast. */
+@inline
 function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
   let i = 0;
-  if (os == 1 && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
-    const ya = f32x4.splat(f32At(0, a));
-    const yb = f32x4.splat(f32At(0, b));
+  if (n >= 4 && os == 1 && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
+    const ya = f32x4.splat(load<f32>(addr(a)));
+    const yb = f32x4.splat(load<f32>(addr(b)));
     for (; i + 4 <= n; i += 4) {
       const x = as == 1 ? v128.load(addr(a + i)) : ya;
       const y = bs == 1 ? v128.load(addr(b + i)) : yb;
       v128.store(addr(o + i), binaryVector(op, x, y));
     }
   }
-  for (; i < n; i++) store<f32>(addr(o + i * os), binaryScalar(op, f32At(0, a + i * as), f32At(0, b + i * bs)));
+  for (; i < n; i++) store<f32>(addr(o + i * os), binaryScalar(op, load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs))));
 }
 
 /** Walk over views 0 = output, 1 = a, 2 = b. */
 export function binary(op: i32): void {
-  const rows = startWalk(3);
-  const rank = word(0);
+  const blocks = startWalk(3);
+  const rows = blockRows();
   const n = word(1);
-  const os = viewStep(0);
-  const as = viewStep(1);
-  const bs = viewStep(2);
-  for (let r = 0; r < rows; r++) {
-    binaryRow(op, offsetOf(0), os, offsetOf(1), as, offsetOf(2), bs, n);
-    advance(rank, 3);
+  const os = viewStep(0); const as = viewStep(1); const bs = viewStep(2);
+  const o1 = rowStride(0); const a1 = rowStride(1); const b1 = rowStride(2);
+  for (let k = 0; k < blocks; k++) {
+    let o = offsetOf(0); let a = offsetOf(1); let b = offsetOf(2);
+    for (let r = 0; r < rows; r++, o += o1, a += a1, b += b1) binaryRow(op, o, os, a, as, b, bs, n);
+    nextBlock(3);
   }
 }
 
@@ -297,56 +300,85 @@ function unaryVector(op: i32, x: v128): v128 {
 
 /** Walk over views 0 = output, 1 = x. */
 export function unary(op: i32): void {
-  const rows = startWalk(2);
-  const rank = word(0);
+  const blocks = startWalk(2);
+  const rows = blockRows();
   const n = word(1);
-  const os = viewStep(0);
-  const xs = viewStep(1);
-  for (let r = 0; r < rows; r++) {
-    const o = offsetOf(0);
-    const x = offsetOf(1);
-    let i = 0;
-    if (os == 1 && xs == 1) for (; i + 4 <= n; i += 4) v128.store(addr(o + i), unaryVector(op, v128.load(addr(x + i))));
-    for (; i < n; i++) store<f32>(addr(o + i * os), unaryScalar(op, f32At(0, x + i * xs)));
-    advance(rank, 2);
+  const os = viewStep(0); const xs = viewStep(1);
+  const o1 = rowStride(0); const x1 = rowStride(1);
+  for (let k = 0; k < blocks; k++) {
+    let o = offsetOf(0); let x = offsetOf(1);
+    for (let r = 0; r < rows; r++, o += o1, x += x1) {
+      let i = 0;
+      if (os == 1 && xs == 1) for (; i + 4 <= n; i += 4) v128.store(addr(o + i), unaryVector(op, v128.load(addr(x + i))));
+      for (; i < n; i++) store<f32>(addr(o + i * os), unaryScalar(op, load<f32>(addr(x + i * xs))));
+    }
+    nextBlock(2);
   }
 }
 
 /** Walk over views 0 = output, 1 = cond, 2 = a, 3 = b: out = cond ≠ 0 ? a : b. */
 export function where(): void {
-  const rows = startWalk(4);
-  const rank = word(0);
+  const blocks = startWalk(4);
+  const rows = blockRows();
   const n = word(1);
-  const os = viewStep(0);
-  const cs = viewStep(1);
-  const as = viewStep(2);
-  const bs = viewStep(3);
-  for (let r = 0; r < rows; r++) {
-    const o = offsetOf(0);
-    const c = offsetOf(1);
-    const a = offsetOf(2);
-    const b = offsetOf(3);
-    for (let i = 0; i < n; i++) {
-      store<f32>(addr(o + i * os), f32At(0, c + i * cs) != 0 ? f32At(0, a + i * as) : f32At(0, b + i * bs));
+  const os = viewStep(0); const cs = viewStep(1); const as = viewStep(2); const bs = viewStep(3);
+  const o1 = rowStride(0); const c1 = rowStride(1); const a1 = rowStride(2); const b1 = rowStride(3);
+  for (let k = 0; k < blocks; k++) {
+    let o = offsetOf(0); let c = offsetOf(1); let a = offsetOf(2); let b = offsetOf(3);
+    for (let r = 0; r < rows; r++, o += o1, c += c1, a += a1, b += b1) {
+      for (let i = 0; i < n; i++) {
+        const pick = load<f32>(addr(c + i * cs)) != 0;
+        store<f32>(addr(o + i * os), select<f32>(load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs)), pick));
+      }
     }
-    advance(rank, 4);
+    nextBlock(4);
   }
 }
 
-/** Walk over views 0 = destination, 1 = source: copies cells (gather, scatter, and packing views). */
+/** Walk over views 0 = destination, 1 = source: copies cells (gather, scatter). */
 export function copy(): void {
-  const rows = startWalk(2);
-  const rank = word(0);
+  const blocks = startWalk(2);
+  const rows = blockRows();
   const n = word(1);
-  const ds = viewStep(0);
-  const ss = viewStep(1);
-  for (let r = 0; r < rows; r++) {
-    const d = offsetOf(0);
-    const s = offsetOf(1);
-    let i = 0;
-    if (ds == 1 && ss == 1) for (; i + 4 <= n; i += 4) v128.store(addr(d + i), v128.load(addr(s + i)));
-    for (; i < n; i++) store<f32>(addr(d + i * ds), f32At(0, s + i * ss));
-    advance(rank, 2);
+  const ds = viewStep(0); const ss = viewStep(1);
+  const d1 = rowStride(0); const s1 = rowStride(1);
+  for (let k = 0; k < blocks; k++) {
+    let d = offsetOf(0); let s = offsetOf(1);
+    for (let r = 0; r < rows; r++, d += d1, s += s1) {
+      let i = 0;
+      if (ds == 1 && ss == 1) for (; i + 4 <= n; i += 4) v128.store(addr(d + i), v128.load(addr(s + i)));
+      for (; i < n; i++) store<f32>(addr(d + i * ds), load<f32>(addr(s + i * ss)));
+    }
+    nextBlock(2);
+  }
+}
+
+/** Folds one row into float64 accumulators: into one register when the row is reduced (os = 0). */
+@inline
+function reduceRow(op: i32, o: usize, os: i32, x: usize, xs: i32, n: i32): void {
+  const step = <usize>xs << 2;
+  if (os == 0) {
+    let m = load<f64>(o);
+    if (op == 0) {
+      for (let i = 0; i < n; i++, x += step) m += <f64>load<f32>(x);
+    } else {
+      for (let i = 0; i < n; i++, x += step) {
+        const v = <f64>load<f32>(x);
+        m = select<f64>(v, m, (v > m) | (v != v));
+      }
+    }
+    store<f64>(o, m);
+  } else {
+    const ostep = <usize>os << 3;
+    if (op == 0) {
+      for (let i = 0; i < n; i++, x += step, o += ostep) store<f64>(o, load<f64>(o) + <f64>load<f32>(x));
+    } else {
+      for (let i = 0; i < n; i++, x += step, o += ostep) {
+        const v = <f64>load<f32>(x);
+        const m = load<f64>(o);
+        store<f64>(o, select<f64>(v, m, (v > m) | (v != v)));
+      }
+    }
   }
 }
 
@@ -355,26 +387,15 @@ export function copy(): void {
  * reduced axes) and 1 = x. op 0 sums (in float64, as the reference does), op 1 takes the max (NaN wins).
  */
 export function reduce(op: i32, acc: usize): void {
-  const rows = startWalk(2);
-  const rank = word(0);
+  const blocks = startWalk(2);
+  const rows = blockRows();
   const n = word(1);
-  const os = viewStep(0);
-  const xs = viewStep(1);
-  for (let r = 0; r < rows; r++) {
-    let o = acc + (<usize>offsetOf(0) << 3);
-    let x = addr(offsetOf(1));
-    const step = <usize>(xs << 2);
-    if (os == 0) {
-      let m = load<f64>(o);
-      if (op == 0) for (let i = 0; i < n; i++, x += step) m += <f64>load<f32>(x);
-      else for (let i = 0; i < n; i++, x += step) { const v = <f64>load<f32>(x); if (v > m || v != v) m = v; }
-      store<f64>(o, m);
-    } else {
-      const ostep = <usize>(os << 3);
-      if (op == 0) for (let i = 0; i < n; i++, x += step, o += ostep) store<f64>(o, load<f64>(o) + <f64>load<f32>(x));
-      else for (let i = 0; i < n; i++, x += step, o += ostep) { const v = <f64>load<f32>(x); if (v > load<f64>(o) || v != v) store<f64>(o, v); }
-    }
-    advance(rank, 2);
+  const os = viewStep(0); const xs = viewStep(1);
+  const o1 = rowStride(0); const x1 = rowStride(1);
+  for (let k = 0; k < blocks; k++) {
+    let o = offsetOf(0); let x = offsetOf(1);
+    for (let r = 0; r < rows; r++, o += o1, x += x1) reduceRow(op, acc + (<usize>o << 3), os, addr(x), xs, n);
+    nextBlock(2);
   }
 }
 

@@ -6,7 +6,8 @@
  *    them as through one axis (packed views become a single row).
  * 2. The last axis is the row. When it is short (a 2×2 pooling window, say), a longer axis becomes the
  *    row instead, so the per-row cost is paid over more cells; the output is written through its
- *    strides, so any axis order works.
+ *    strides, so any axis order works. Likewise the largest other axis becomes the last outer axis when
+ *    that one is short: the kernels step along it by adding strides, and pay an odometer only between.
  * 3. `rowStarts` lists where each row begins, per view.
  *
  * May import: ../cpu, ../shape.
@@ -16,6 +17,8 @@ import type { Shape } from '../shape';
 
 /** Rows shorter than this are worth swapping for a longer axis. */
 const SHORT_ROW = 8;
+/** The kernels step through the last outer axis cheaply and use an odometer for the others: keep it long. */
+const SHORT_BLOCK = 16;
 
 /** How to walk the views: the outer axes (odometer order), and the row's length and per-view steps. */
 export interface LoopPlan {
@@ -42,6 +45,10 @@ export function planLoop(shape: Shape, strides: readonly Shape[]): LoopPlan {
   if (axes[0][0] < SHORT_ROW) {
     const better = longerRow(axes);
     if (better > 0) [axes[0], axes[better]] = [axes[better], axes[0]];
+  }
+  if (axes.length > 2 && axes[1][0] < SHORT_BLOCK) {
+    const largest = axes.reduce((best, a, i) => (i > 1 && a[0] > axes[best][0] ? i : best), 1);
+    [axes[1], axes[largest]] = [axes[largest], axes[1]];
   }
   const outer = axes.slice(1).reverse();
   return {
