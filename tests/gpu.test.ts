@@ -17,7 +17,7 @@
  *   Numerical Algorithms, §3.1 and §4.2); with the cpu's own final rounding that makes the bound
  *   (n+1)·2^-24·Σ|terms| per output cell. amax and gather are exact.
  */
-import type { StridedView } from '../src/data/backend';
+import type { DeviceBuffer, DeviceMemory, DeviceView, StridedView } from '../src/data/backend';
 import { cpuBackend } from '../src/data/cpu';
 import { currentBackend, getDevice, gpuBackend, setDevice, useBackend, type GpuMode } from '../src/data/device';
 import { isGpuModeAvailable } from '../src/data/gpu/backend';
@@ -415,5 +415,109 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
     expect(pooled).toEqual(pooledCpu);
     const [padded, paddedCpu] = onBoth(() => x.stride([-1, 1]).pad([[1, 2], [0, 1]], 7));
     expect(padded).toEqual(paddedCpu);
+  });
+});
+
+// ---- data kept on the device (headlessgl's textures) -----------------------------------------
+
+it('the webasm backend keeps no device buffers (a pipeline kernel there returns arrays anyway)', () => {
+  expect(gpuBackend({ mode: 'webasm' }).device).toBeUndefined();
+  expect(cpuBackend.device).toBeUndefined();
+});
+
+/**
+ * The `device` face of the headlessgl backend: the same kernels as the host face, so results must be
+ * bit-identical to it; what changes is where they stay. Runs only with TSGRAD_TEST_GL=1.
+ */
+(modes.includes('headlessgl') ? describe : describe.skip)('device memory on headlessgl', () => {
+  let gpu: Backend;
+  let memory: DeviceMemory;
+  beforeAll(() => {
+    gpu = gpuBackend({ mode: 'headlessgl' });
+    if (!gpu.device) throw new Error('the headlessgl backend has no device memory');
+    memory = gpu.device;
+  });
+  beforeEach(() => manualSeed(99));
+
+  /** The same view over a texture uploaded from its array. */
+  const onDevice = (view: StridedView): DeviceView => ({ ...view, array: memory.upload(view.array) });
+  const read = (buffer: DeviceBuffer): Float32Array => memory.download(buffer);
+
+  it('uploads and downloads exactly, and counts both', () => {
+    const values = Float32Array.of(0, -1.5, 3.4028234e38, 1e-38, -0, 7, NaN, 2 ** 24);
+    const before = memory.counters;
+    const buffer = memory.upload(values);
+    expect(Array.from(read(buffer))).toEqual(Array.from(values));
+    expect(memory.counters).toMatchObject({ uploads: before.uploads + 1, downloads: before.downloads + 1, live: before.live + 1 });
+    memory.release(buffer);
+    expect(memory.counters.live).toBe(before.live);
+  });
+
+  it('gives the host face\'s values for every op, on textures and on mixed texture/array inputs, and leaves one texture per result', () => {
+    const shape = [3, 4, 5];
+    const [a, b] = [layouts.permuted(shape, -1, 1), layouts.flipped(shape, 0.5, 2)];
+    const [da, db] = [onDevice(a), b]; // b stays a host array: uploaded for each op only
+    const long = packed([100_000]);
+    const dlong = onDevice(long);
+    const cases: [string, () => DeviceBuffer, () => Float32Array][] = [
+      ['exp', () => memory.unary('exp', da), () => gpu.unary('exp', a)],
+      ['div', () => memory.binary('div', da, db), () => gpu.binary('div', a, b)],
+      ['where', () => memory.where(da, db, da), () => gpu.where(a, b, a)],
+      ['sum', () => memory.reduce('sum', da, [0, 2]), () => gpu.reduce('sum', a, [0, 2])],
+      ['amax of 100,000 cells (two passes)', () => memory.reduce('amax', dlong, [0]), () => gpu.reduce('amax', long, [0])],
+      ['mulacc', () => memory.mulacc(da, db, [1]), () => gpu.mulacc(a, b, [1])],
+      ['gather', () => memory.gather(da), () => gpu.gather(a)],
+    ];
+    for (const [name, device, host] of cases) {
+      const live = memory.counters.live;
+      const buffer = device();
+      expect({ name, live: memory.counters.live }).toEqual({ name, live: live + 1 }); // intermediate passes and uploads freed
+      expect({ name, bad: mismatches(read(buffer), host(), exact) }).toEqual({ name, bad: [] });
+    }
+  });
+
+  it('scatters into a texture: a new texture of the whole storage, the old one unchanged', () => {
+    const storage = packed([6, 7]);
+    const target: StridedView = { ...storage, shape: [3, 4], strides: [14, -1], offset: 10 };
+    const source = layouts.permuted([3, 4], 5, 6);
+    const old = memory.upload(storage.array);
+    const written = memory.scatter({ ...target, array: old }, onDevice(source));
+    const want = storage.array.slice();
+    cpuBackend.scatter({ ...target, array: want }, source);
+    expect(mismatches(read(written), want, exact)).toEqual([]);
+    expect(mismatches(read(old), storage.array, exact)).toEqual([]);
+    const fromHost = memory.scatter(target, source); // a host target is uploaded whole
+    expect(mismatches(read(fromHost), want, exact)).toEqual([]);
+  });
+
+  it('feeds a kernel its own latest output, at changing sizes', () => {
+    for (const n of [7, 1000, 40_000, 33, 100_000, 5]) {
+      const x = onDevice(packed([n]));
+      const view = (buffer: DeviceBuffer): DeviceView => ({ array: buffer, shape: [n], strides: [1], offset: 0 });
+      const twice = memory.binary('add', x, x);
+      const four = memory.binary('add', view(twice), view(twice));
+      const five = memory.binary('add', view(four), x);
+      const want = Array.from(read(x.array as DeviceBuffer), (v) => 5 * v);
+      expect({ n, bad: mismatches(read(five), Float32Array.from(want), (i) => 4 * 2 ** -24 * Math.abs(want[i])) }).toEqual({ n, bad: [] });
+      [x.array as DeviceBuffer, twice, four, five].forEach((buffer) => memory.release(buffer));
+    }
+  });
+
+  it('releases once, and refuses released and foreign buffers by name', () => {
+    const buffer = memory.upload(Float32Array.of(1, 2, 3));
+    memory.release(buffer);
+    expect(() => memory.release(buffer)).not.toThrow();
+    expect(memory.owns(buffer)).toBe(false);
+    const view = (array: DeviceBuffer): DeviceView => ({ array, shape: [3], strides: [1], offset: 0 });
+    expect(() => memory.unary('neg', view(buffer))).toThrow(/released/);
+    const foreign: DeviceBuffer = { length: 3 };
+    expect(memory.owns(foreign)).toBe(false);
+    expect(() => memory.unary('neg', view(foreign))).toThrow(/another device/);
+  });
+
+  it('makes empty results and reductions of nothing without a kernel', () => {
+    const empty: StridedView = { array: new Float32Array(0), shape: [2, 0], strides: [0, 1], offset: 0 };
+    expect(read(memory.unary('exp', empty)).length).toBe(0);
+    expect(Array.from(read(memory.reduce('sum', empty, [1])))).toEqual([0, 0]);
   });
 });

@@ -1,8 +1,13 @@
 /**
- * The `Backend` interface: what a device must implement to run tsgrad, and the choice of the current one.
+ * The `Backend` interface: what a device must implement to run tsgrad.
  *
  * A backend sees plain strided views (an array, a shape, strides and an offset) and returns packed
  * row-major results. Movement ops never reach it: they only change a view's shape and strides.
+ *
+ * A backend whose data can stay on its device between ops (the gpu backend on headlessgl) also has a
+ * `device` member (`DeviceMemory`): the same ops over `DeviceView`s, returning `DeviceBuffer`s that
+ * stay on the device. TensorData uses it when it is there; a backend without it (cpu, webasm, the
+ * fast backend) only ever sees host Float32Arrays, read back from a device first where needed.
  *
  * May import: ./ops, ./shape.
  */
@@ -17,19 +22,72 @@ export interface StridedView {
   readonly offset: number;
 }
 
-/** The compute kernels of one device. Inputs of binary and ternary ops have one shape. */
-export interface Backend {
-  readonly name: string;
-  unary(op: UnaryOp, x: StridedView): Float32Array;
-  binary(op: BinaryOp, a: StridedView, b: StridedView): Float32Array;
+/** The compute ops over views of type `View`, each returning a packed row-major `Result`. */
+export interface ComputeOps<View, Result> {
+  unary(op: UnaryOp, x: View): Result;
+  binary(op: BinaryOp, a: View, b: View): Result;
   /** cond ≠ 0 ? a : b, per element. */
-  where(cond: StridedView, a: StridedView, b: StridedView): Float32Array;
+  where(cond: View, a: View, b: View): Result;
   /** Σ over `axes` of a·b, without materializing a·b; the reduced axes keep size 1. */
-  mulacc(a: StridedView, b: StridedView, axes: readonly number[]): Float32Array;
+  mulacc(a: View, b: View, axes: readonly number[]): Result;
   /** Reduces over `axes`; the reduced axes keep size 1. */
-  reduce(op: ReduceOp, x: StridedView, axes: readonly number[]): Float32Array;
-  /** Packs a view into a new row-major array (the "contiguous" op). */
-  gather(x: StridedView): Float32Array;
+  reduce(op: ReduceOp, x: View, axes: readonly number[]): Result;
+  /** Packs a view into a new row-major result (the "contiguous" op). */
+  gather(x: View): Result;
+}
+
+/** The compute kernels of one device. Inputs of binary and ternary ops have one shape. */
+export interface Backend extends ComputeOps<StridedView, Float32Array> {
+  readonly name: string;
   /** Writes the values of `source` into the cells of `target`, in place. Same shapes. */
   scatter(target: StridedView, source: StridedView): void;
+  /** Only on a backend that can keep data on its device between ops. */
+  readonly device?: DeviceMemory;
+}
+
+/** Values held on a device (a GL texture on the gpu backend). Only the `DeviceMemory` that made it reads it. */
+export interface DeviceBuffer {
+  /** Number of float32 values. */
+  readonly length: number;
+}
+
+/** A view for a `DeviceMemory`: its cells are in one of that device's buffers, or in a host array. */
+export interface DeviceView {
+  readonly array: DeviceBuffer | Float32Array;
+  readonly shape: Shape;
+  readonly strides: Shape;
+  readonly offset: number;
+}
+
+/** What a device holds and has moved, for tests and benchmarks. Buffers are device buffers of any kind. */
+export interface DeviceCounters {
+  /** Buffers made and not yet released, and their size in bytes on the device. */
+  readonly live: number;
+  readonly liveBytes: number;
+  readonly created: number;
+  readonly released: number;
+  /** Host arrays copied to the device, and buffers copied back to the host. */
+  readonly uploads: number;
+  readonly downloads: number;
+}
+
+/**
+ * The ops of a backend with data kept on its device. Results are new buffers, never read back;
+ * inputs may be its own buffers or host arrays (uploaded for that op only).
+ */
+export interface DeviceMemory extends ComputeOps<DeviceView, DeviceBuffer> {
+  /** True for a buffer this device made and has not released. Other buffers must be read back first. */
+  owns(buffer: DeviceBuffer): boolean;
+  /** Copies host values into a new buffer. */
+  upload(values: Float32Array): DeviceBuffer;
+  /** Copies a buffer's values into a new host array (the buffer stays). */
+  download(buffer: DeviceBuffer): Float32Array;
+  /** Frees a buffer now. Releasing a released buffer does nothing; using one throws. */
+  release(buffer: DeviceBuffer): void;
+  /**
+   * The whole array or buffer behind `target`, with `source` written into the cells of `target`:
+   * a new buffer of the same length. `target.array` itself is left as it was.
+   */
+  scatter(target: DeviceView, source: DeviceView): DeviceBuffer;
+  readonly counters: DeviceCounters;
 }

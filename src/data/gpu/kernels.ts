@@ -18,6 +18,9 @@
  * code is a compile error. An op with a code but no line here falls through to the last op's line,
  * and the gpu test, which loops over every op of ops.ts, fails.
  *
+ * Arrays are Float32Arrays on webasm and GL textures on headlessgl (backend.ts uploads host arrays
+ * first); a kernel reads both the same way, `x[index]`.
+ *
  * Index math. Every input arrives as (array, offset `xo`, 8 strides `x0..x7`) over the output's
  * shape of exactly 8 dims (sizes n0..n7; n0 is never needed), all passed as scalars: gpu.js
  * recompiles when an array argument changes length, never when a scalar changes. Output cell i is
@@ -179,18 +182,21 @@ export function mulaccKernel(
 }
 
 /**
- * The new contents of the part of the target array that a view covers. Cell i of that part belongs
- * to the view when dividing i by the view's strides t0..t7 (sorted from largest to smallest; see
- * layout.ts) gives digits below the sizes n0..n7 and no remainder. It then takes the source value
- * of those digits, else keeps its old value.
+ * The new contents of a target array after writing into one view of it. Cells outside
+ * [start, start + span) keep their old value. Cell i = start + r of that range belongs to the view
+ * when dividing r by the view's strides t0..t7 (sorted from largest to smallest; see layout.ts) gives
+ * digits below the sizes n0..n7 and no remainder; it then takes the source value of those digits,
+ * else keeps its old value. backend.ts passes either the whole target (output: all of it) or just
+ * the touched range with start 0.
  */
 export function scatterKernel(
-  this: IKernelFunctionThis, target: Float32Array, source: Float32Array,
+  this: IKernelFunctionThis, target: Float32Array, source: Float32Array, start: number, span: number,
   n0: number, n1: number, n2: number, n3: number, n4: number, n5: number, n6: number, n7: number,
   t0: number, t1: number, t2: number, t3: number, t4: number, t5: number, t6: number, t7: number,
   so: number, s0: number, s1: number, s2: number, s3: number, s4: number, s5: number, s6: number, s7: number,
 ): number {
-  let r = this.thread.x;
+  let r = this.thread.x - start;
+  if (r < 0 || r >= span) return target[this.thread.x];
   let inside = 1;
   let at = so;
   let d = Math.floor(r / t0); r -= d * t0; at += d * s0; if (d >= n0) inside = 0;
@@ -203,4 +209,9 @@ export function scatterKernel(
   d = Math.floor(r / t7); r -= d * t7; at += d * s7; if (d >= n7) inside = 0;
   if (inside === 1 && r === 0) return source[at];
   return target[this.thread.x];
+}
+
+/** out[i] = x[i]: on headlessgl, copies a host array into a texture (the upload). */
+export function copyKernel(this: IKernelFunctionThis, x: Float32Array): number {
+  return x[this.thread.x];
 }

@@ -1,14 +1,15 @@
 /**
- * View plumbing for the gpu kernels, in plain TypeScript (no gpu.js here): it turns `StridedView`s
- * into the scalar arguments of kernels.ts.
+ * View plumbing for the gpu kernels, in plain TypeScript (no gpu.js here): it turns views into the
+ * scalar arguments of kernels.ts. It never looks inside a view's array, so the same code serves host
+ * Float32Arrays (webasm, and uploads on GL) and GL textures.
  *
  * Every kernel indexes its inputs over exactly KERNEL_RANK = 8 dims. To get there:
  * - `mergeDims` drops size-1 dims and merges neighbouring dims that every input walks as one
  *   (a packed view of any rank becomes one dim), so real views rarely need more than 3 dims;
  *   more than 8 after merging throws, naming the op and the shape;
- * - the remaining dims are padded in front with size-1 dims of stride 0;
- * - each input is cut to the part of its array it touches (`windowOf`): a row of a big matrix
- *   uploads one row, a broadcast scalar uploads one value.
+ * - the remaining dims are padded in front with size-1 dims of stride 0.
+ * Before that, backend.ts cuts each host input to the part of its array it touches (`windowOf`): a
+ * row of a big matrix uploads one row, a broadcast scalar uploads one value.
  * gpu.js computes indices in float32 (even on webasm), exact only below 2^24: `checkIndexRange`
  * refuses bigger outputs and windows instead of reading wrong cells.
  *
@@ -29,17 +30,22 @@ export interface Placement {
   readonly offset: number;
 }
 
-/** An input as a kernel reads it: the touched part of the array, and offset and strides into it. */
-export interface KernelInput {
-  readonly array: Float32Array;
+/** A view onto any kind of array `A` (a Float32Array, or a GL texture in backend.ts). */
+export interface ViewOf<A> extends Placement {
+  readonly array: A;
+}
+
+/** An input as a kernel reads it: its array, and offset and KERNEL_RANK strides into it. */
+export interface KernelInput<A> {
+  readonly array: A;
   readonly offset: number;
   readonly strides: readonly number[];
 }
 
 /** Inputs over one shape of exactly KERNEL_RANK dims, walked in row-major order. */
-export interface KernelLayout {
+export interface KernelLayout<A> {
   readonly shape: readonly number[];
-  readonly inputs: readonly KernelInput[];
+  readonly inputs: readonly KernelInput<A>[];
 }
 
 /** The lowest and highest array index of a non-empty view. */
@@ -65,10 +71,11 @@ export function checkIndexRange(op: string, what: string, count: number, shape: 
 }
 
 /** The part of the view's array it touches, with the offset moved into that part. */
-export function windowOf(op: string, view: StridedView): { array: Float32Array; offset: number } {
+export function windowOf(op: string, view: StridedView): StridedView {
+  if (numel(view.shape) === 0) return { ...view, array: view.array.subarray(0, 0), offset: 0 };
   const [low, high] = touchedRange(view);
   checkIndexRange(op, 'an input spanning', high - low + 1, view.shape);
-  return { array: view.array.subarray(low, high + 1), offset: view.offset - low };
+  return { ...view, array: view.array.subarray(low, high + 1), offset: view.offset - low };
 }
 
 /**
@@ -114,45 +121,43 @@ function padded(op: string, list: readonly number[], fill: number, original: Sha
 }
 
 /** The layout of views that all have one `shape` (inputs of an elementwise op, or a gather). */
-export function elementwiseLayout(op: string, shape: Shape, views: readonly StridedView[]): KernelLayout {
+export function elementwiseLayout<A>(op: string, shape: Shape, views: readonly ViewOf<A>[]): KernelLayout<A> {
   checkIndexRange(op, 'an output', numel(shape), shape);
-  const windows = views.map((view) => windowOf(op, view));
   const merged = mergeDims(shape, views.map((view) => view.strides));
   return {
     shape: padded(op, merged.shape, 1, shape),
-    inputs: windows.map((w, v) => ({ array: w.array, offset: w.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
   };
 }
 
 /** One reduction pass over the last dim: the outer dims as a layout, plus the reduced dim. */
-export interface ReduceLayout extends KernelLayout {
+export interface ReduceLayout<A> extends KernelLayout<A> {
   /** Cells in the reduced dim, and each input's stride along it. */
   readonly length: number;
   readonly steps: readonly number[];
 }
 
 /** The layout of a pass that reduces the last dim of `views` (all of one `shape`). */
-export function reduceLayout(op: string, shape: Shape, views: readonly StridedView[]): ReduceLayout {
+export function reduceLayout<A>(op: string, shape: Shape, views: readonly ViewOf<A>[]): ReduceLayout<A> {
   const outer = shape.slice(0, -1);
-  const windows = views.map((view) => windowOf(op, view));
   const merged = mergeDims(outer, views.map((view) => view.strides.slice(0, -1)));
   return {
     shape: padded(op, merged.shape, 1, shape),
-    inputs: windows.map((w, v) => ({ array: w.array, offset: w.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
     length: shape[shape.length - 1],
     steps: views.map((view) => view.strides[view.strides.length - 1]),
   };
 }
 
 /** Where a scatter writes: `length` cells of the target array from `start`, and how to fill them. */
-export interface ScatterLayout {
+export interface ScatterLayout<A> {
   readonly start: number;
   readonly length: number;
   /** The target view's sizes and strides, largest stride first (what scatterKernel divides by). */
   readonly sizes: readonly number[];
   readonly targetStrides: readonly number[];
   /** The source, with its dims in the same order. */
-  readonly source: KernelInput;
+  readonly source: KernelInput<A>;
 }
 
 /**
@@ -163,7 +168,7 @@ export interface ScatterLayout {
  * provided each stride is larger than the reach of all smaller ones, i.e. no two cells of the view
  * share a place in memory. Views that overlap (a broadcast, overlapping windows) throw.
  */
-export function scatterLayout(op: string, target: StridedView, source: StridedView): ScatterLayout {
+export function scatterLayout<A>(op: string, target: Placement, source: ViewOf<A>): ScatterLayout<A> {
   let targetOffset = target.offset;
   let sourceOffset = source.offset;
   const dims = target.shape.map((size, k) => {
@@ -180,7 +185,6 @@ export function scatterLayout(op: string, target: StridedView, source: StridedVi
   checkRank(op, sizes, target.shape);
   const length = touchedRange({ shape: sizes, strides: targetStrides, offset: 0 })[1] + 1;
   checkIndexRange(op, 'a target view spanning', length, target.shape);
-  const window = windowOf(op, { array: source.array, shape: sizes, strides: sourceStrides, offset: sourceOffset });
   // Pad at the end (below the smallest stride): size 1 with stride 1 makes the kernel check that no remainder is left.
   const pad = (list: number[], value: number): number[] => [...list, ...new Array<number>(KERNEL_RANK - list.length).fill(value)];
   return {
@@ -188,12 +192,12 @@ export function scatterLayout(op: string, target: StridedView, source: StridedVi
     length,
     sizes: pad(sizes, 1),
     targetStrides: pad(targetStrides, 1),
-    source: { array: window.array, offset: window.offset, strides: pad(sourceStrides, 0) },
+    source: { array: source.array, offset: sourceOffset, strides: pad(sourceStrides, 0) },
   };
 }
 
 /** Throws unless each stride (largest first) exceeds the farthest reach of the dims after it. */
-function checkNoOverlap(op: string, target: StridedView, sizes: readonly number[], strides: readonly number[]): void {
+function checkNoOverlap(op: string, target: Placement, sizes: readonly number[], strides: readonly number[]): void {
   let reach = 0;
   for (let k = sizes.length - 1; k >= 0; k--) {
     if (strides[k] <= reach) {
@@ -207,11 +211,11 @@ function checkNoOverlap(op: string, target: StridedView, sizes: readonly number[
 }
 
 /** The kernels' n1..n7 (n0, the first size, is never needed to split an index). */
-export function shapeArgs(layout: KernelLayout): number[] {
+export function shapeArgs<A>(layout: KernelLayout<A>): number[] {
   return layout.shape.slice(1);
 }
 
 /** The kernels' xo, x0..x7 for one input. */
-export function inputArgs(input: KernelInput): number[] {
+export function inputArgs<A>(input: KernelInput<A>): number[] {
   return [input.offset, ...input.strides];
 }
