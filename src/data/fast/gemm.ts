@@ -14,7 +14,7 @@
  * May import: ../backend, ./lowering, ./threads, ./wasm.
  */
 import type { StridedView } from '../backend';
-import { planGemm, type GemmPlan } from './lowering';
+import { planGemm, type OperandTables } from './lowering';
 import { helperThread, threadsAllowed, type GemmArgs } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 
@@ -51,29 +51,13 @@ function multiply(rt: WasmRuntime, job: Job, cFloats: number): number {
   return 0;
 }
 
-/** The smallest and largest entry of an offset table. */
-function extent(table: Int32Array): [number, number] {
-  let min = table[0];
-  let max = table[0];
-  for (let i = 1; i < table.length; i++) {
-    if (table[i] < min) min = table[i];
-    else if (table[i] > max) max = table[i];
-  }
-  return [min, max];
-}
-
-/** Copies the span of storage an operand's tables reach into the memory; returns the float index of its offset. */
-function stageOperand(rt: WasmRuntime, op: GemmPlan['x']): number {
-  let lo = op.offset;
-  let hi = op.offset;
-  for (const table of [op.batch, op.lines, op.k]) {
-    const [min, max] = extent(table);
-    lo += min;
-    hi += max;
-  }
+/** Copies the span of storage an operand reaches into the memory; returns the float index of its offset. */
+function stageOperand(rt: WasmRuntime, view: StridedView, tables: OperandTables): number {
+  const lo = view.offset + tables.lo;
+  const hi = view.offset + tables.hi;
   const at = rt.alloc(hi - lo + 1) / 4;
-  rt.heap.set(op.array.subarray(lo, hi + 1), at);
-  return at + (op.offset - lo);
+  rt.heap.set(view.array.subarray(lo, hi + 1), at);
+  return at + (view.offset - lo);
 }
 
 /** Copies an offset table into the memory; returns its byte address. */
@@ -84,8 +68,8 @@ function stageTable(rt: WasmRuntime, table: Int32Array): number {
 }
 
 /** Packs one operand into panels of `width` lines (see kernels.as). */
-function packOperand(rt: WasmRuntime, op: GemmPlan['x'], batch: number, lines: number, k: number, width: number): number {
-  const src = stageOperand(rt, op) * 4;
+function packOperand(rt: WasmRuntime, view: StridedView, op: OperandTables, batch: number, lines: number, k: number, width: number): number {
+  const src = stageOperand(rt, view, op) * 4;
   const batchTable = stageTable(rt, op.batch);
   const lineTable = stageTable(rt, op.lines);
   const kTable = stageTable(rt, op.k);
@@ -104,13 +88,16 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
   const flops = 2 * plan.batch * plan.m * plan.n * plan.k;
   const rt = flops >= THREAD_MIN_FLOPS && threadsAllowed() ? sharedRuntime() : wasmRuntime();
   rt.reset();
-  const x = packOperand(rt, plan.x, plan.batch, plan.m, plan.k, MR);
-  const y = packOperand(rt, plan.y, plan.batch, plan.n, plan.k, NR);
+  const [xView, yView] = plan.swapped ? [b, a] : [a, b];
+  const x = packOperand(rt, xView, plan.x, plan.batch, plan.m, plan.k, MR);
+  const y = packOperand(rt, yView, plan.y, plan.batch, plan.n, plan.k, NR);
   const cFloats = plan.batch * mPanels * MR * nPanels * NR;
   const c = rt.alloc(cFloats);
   const c2 = multiply(rt, { x, y, c, batch: plan.batch, mPanels, nPanels, k: plan.k }, cFloats);
   const out = rt.alloc(outSize);
-  rt.kernels.unpack(out, c, c2, stageTable(rt, plan.out.batch), plan.batch, stageTable(rt, plan.out.rows), plan.m,
-    stageTable(rt, plan.out.cols), plan.n, mPanels * MR, nPanels * NR);
+  const { rows, cols } = plan.out;
+  const columnsOuter = rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]);
+  rt.kernels.unpack(out, c, c2, stageTable(rt, plan.out.batch), plan.batch, stageTable(rt, rows), plan.m,
+    stageTable(rt, cols), plan.n, mPanels * MR, nPanels * NR, columnsOuter);
   return rt.heap.slice(out / 4, out / 4 + outSize) as Float32Array;
 }

@@ -120,7 +120,8 @@ function i32At(base: usize, index: i32): i32 {
 /**
  * Packs an operand into panels of `width` lines (the layout of section 1): element k of line l of
  * batch b is src[batchTable[b] + lineTable[l] + kTable[k]] (float offsets from `src`); lines past
- * `lines` are zeros. Walks k-major inside a panel, so the writes are sequential.
+ * `lines` are zeros. Walks k-major inside a panel, so the writes are sequential; a full panel of 4 or
+ * 8 lines keeps its line offsets in registers and stores whole vectors.
  */
 export function pack(dst: usize, src: usize, batchTable: usize, batches: i32, lineTable: usize, lines: i32,
   kTable: usize, k: i32, width: i32): void {
@@ -130,12 +131,19 @@ export function pack(dst: usize, src: usize, batchTable: usize, batches: i32, li
     const base = src + (<usize>i32At(batchTable, b) << 2);
     for (let p = 0; p < panels; p++) {
       const first = p * width;
-      const full = first + width <= lines;
+      if (first + width <= lines && (width == 4 || width == 8)) {
+        const at = base + (<usize>i32At(lineTable, first) << 2);
+        const panel = lineTable + (<usize>first << 2);
+        if (width == 4) pack4(d, at, panel, kTable, k);
+        else pack8(d, at, panel, kTable, k);
+        d += <usize>(k * width) << 2;
+        continue;
+      }
       for (let kk = 0; kk < k; kk++) {
         const at = base + (<usize>i32At(kTable, kk) << 2);
         for (let r = 0; r < width; r++) {
           const l = first + r;
-          store<f32>(d, full || l < lines ? load<f32>(at + (<usize>i32At(lineTable, l) << 2)) : 0);
+          store<f32>(d, l < lines ? load<f32>(at + (<usize>i32At(lineTable, l) << 2)) : 0);
           d += 4;
         }
       }
@@ -143,20 +151,85 @@ export function pack(dst: usize, src: usize, batchTable: usize, batches: i32, li
   }
 }
 
+/** A full panel of 4 lines: line r starts at at + (panel[r] − panel[0]) floats. */
+@inline
+function pack4(d: usize, at: usize, panel: usize, kTable: usize, k: i32): void {
+  const l0 = i32At(panel, 0);
+  const o1 = <usize>(i32At(panel, 1) - l0) << 2;
+  const o2 = <usize>(i32At(panel, 2) - l0) << 2;
+  const o3 = <usize>(i32At(panel, 3) - l0) << 2;
+  for (let kk = 0; kk < k; kk++, d += 16) {
+    const p = at + (<usize>i32At(kTable, kk) << 2);
+    let v = f32x4.splat(load<f32>(p));
+    v = f32x4.replace_lane(v, 1, load<f32>(p + o1));
+    v = f32x4.replace_lane(v, 2, load<f32>(p + o2));
+    v = f32x4.replace_lane(v, 3, load<f32>(p + o3));
+    v128.store(d, v);
+  }
+}
+
+/** A full panel of 8 lines. */
+@inline
+function pack8(d: usize, at: usize, panel: usize, kTable: usize, k: i32): void {
+  const l0 = i32At(panel, 0);
+  const o1 = <usize>(i32At(panel, 1) - l0) << 2;
+  const o2 = <usize>(i32At(panel, 2) - l0) << 2;
+  const o3 = <usize>(i32At(panel, 3) - l0) << 2;
+  const o4 = <usize>(i32At(panel, 4) - l0) << 2;
+  const o5 = <usize>(i32At(panel, 5) - l0) << 2;
+  const o6 = <usize>(i32At(panel, 6) - l0) << 2;
+  const o7 = <usize>(i32At(panel, 7) - l0) << 2;
+  for (let kk = 0; kk < k; kk++, d += 32) {
+    const p = at + (<usize>i32At(kTable, kk) << 2);
+    let v = f32x4.splat(load<f32>(p));
+    v = f32x4.replace_lane(v, 1, load<f32>(p + o1));
+    v = f32x4.replace_lane(v, 2, load<f32>(p + o2));
+    v = f32x4.replace_lane(v, 3, load<f32>(p + o3));
+    v128.store(d, v);
+    let w = f32x4.splat(load<f32>(p + o4));
+    w = f32x4.replace_lane(w, 1, load<f32>(p + o5));
+    w = f32x4.replace_lane(w, 2, load<f32>(p + o6));
+    w = f32x4.replace_lane(w, 3, load<f32>(p + o7));
+    v128.store(d, w, 16);
+  }
+}
+
+/** Rows of C per block when unpacking down columns. */
+const UNPACK_ROWS: i32 = 64;
+
 /**
  * Copies the real cells of C (padded [batch][mp][np]) to out[batchTable[b] + rowTable[m] + colTable[n]],
- * adding a second C (`c2`, when non-zero) holding the other half of a K split.
+ * adding a second C (`c2`, when non-zero) holding the other half of a K split. With `columnsOuter` the
+ * loop runs down columns, for outputs whose rows are the contiguous direction (a convolution's pixels).
  */
 export function unpack(out: usize, c: usize, c2: usize, batchTable: usize, batches: i32, rowTable: usize, m: i32,
-  colTable: usize, n: i32, mp: i32, np: i32): void {
+  colTable: usize, n: i32, mp: i32, np: i32, columnsOuter: bool): void {
   for (let b = 0; b < batches; b++) {
-    for (let i = 0; i < m; i++) {
-      const row = out + (<usize>(i32At(batchTable, b) + i32At(rowTable, i)) << 2);
-      const from = (b * mp + i) * np;
-      for (let j = 0; j < n; j++) {
-        let v = f32At(c, from + j);
-        if (c2 != 0) v += f32At(c2, from + j);
-        store<f32>(row + (<usize>i32At(colTable, j) << 2), v);
+    const base = out + (<usize>i32At(batchTable, b) << 2);
+    const first = b * mp * np;
+    if (columnsOuter) {
+      // Blocks of UNPACK_ROWS rows, so the part of C read down each column stays in L1.
+      for (let i0 = 0; i0 < m; i0 += UNPACK_ROWS) {
+        const i1 = min(m, i0 + UNPACK_ROWS);
+        for (let j = 0; j < n; j++) {
+          const column = base + (<usize>i32At(colTable, j) << 2);
+          for (let i = i0; i < i1; i++) {
+            const from = first + i * np + j;
+            let v = f32At(c, from);
+            if (c2 != 0) v += f32At(c2, from);
+            store<f32>(column + (<usize>i32At(rowTable, i) << 2), v);
+          }
+        }
+      }
+    } else {
+      for (let i = 0; i < m; i++) {
+        const row = base + (<usize>i32At(rowTable, i) << 2);
+        const from = first + i * np;
+        for (let j = 0; j < n; j++) {
+          let v = f32At(c, from + j);
+          if (c2 != 0) v += f32At(c2, from + j);
+          store<f32>(row + (<usize>i32At(colTable, j) << 2), v);
+        }
       }
     }
   }

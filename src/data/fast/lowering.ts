@@ -13,7 +13,7 @@
  * Each group becomes a table of element offsets (one per index, for each operand and for the output),
  * so the packing and unpacking loops never care how many axes a group had: matmul has one axis per
  * group, a convolution's M is (batch, outH, outW) and its K is (channels, kh, kw): packing X through
- * such tables is im2col.
+ * such tables is im2col. The tables depend only on shapes, strides and axes, so they are cached.
  *
  * May import: ../backend, ../cpu, ../shape.
  */
@@ -21,24 +21,26 @@ import type { StridedView } from '../backend';
 import { cellOffsets } from '../cpu';
 import { numel, rowMajorStrides } from '../shape';
 
-/** Offsets of one operand (or the output) for each index of the batch, M (or N) and K groups. */
+/** Offsets of one operand for each index of the batch, M (or N) and K groups, and the span they reach. */
 export interface OperandTables {
-  readonly offset: number;
   readonly batch: Int32Array;
   readonly lines: Int32Array;
   readonly k: Int32Array;
+  /** The lowest and highest offset the tables reach (relative to the view's offset). */
+  readonly lo: number;
+  readonly hi: number;
 }
 
-/** The matrix product that computes a mulacc: sizes, and where each operand and output cell lives. */
-export interface GemmPlan {
+/** The matrix product that computes a mulacc, independent of the arrays: sizes, and where each cell lives. */
+export interface GemmLayout {
   readonly batch: number;
   readonly m: number;
   readonly n: number;
   readonly k: number;
-  /** The M-side operand, read as [batch][m][k]. */
-  readonly x: OperandTables & { readonly array: Float32Array };
-  /** The N-side operand, read as [batch][n][k]. */
-  readonly y: OperandTables & { readonly array: Float32Array };
+  /** True when X (the M side, read as [batch][m][k]) is b, and Y (the N side, [batch][n][k]) is a. */
+  readonly swapped: boolean;
+  readonly x: OperandTables;
+  readonly y: OperandTables;
   /** Where C[batch][m][n] goes in the packed output: out[batch[b] + rows[m] + cols[n]]. */
   readonly out: { readonly batch: Int32Array; readonly rows: Int32Array; readonly cols: Int32Array };
 }
@@ -76,37 +78,67 @@ function paddedCells(rows: number, cols: number, mr: number, nr: number): number
   return Math.ceil(rows / mr) * mr * Math.ceil(cols / nr) * nr;
 }
 
-/**
- * Plans mulacc(a, b, axes) as a GEMM, or returns null when it does not factor. C = X·Yᵀ with X = a,
- * or X = b when that pads less (the product commutes; `mr` and `nr` are the kernel's tile sides).
- */
-export function planGemm(a: StridedView, b: StridedView, axes: readonly number[], mr: number, nr: number): GemmPlan | null {
+/** The lowest and highest offset a view with these strides reaches. */
+function reach(shape: readonly number[], strides: readonly number[]): [number, number] {
+  let lo = 0;
+  let hi = 0;
+  shape.forEach((d, i) => {
+    const far = (d - 1) * strides[i];
+    if (far < 0) lo += far;
+    else hi += far;
+  });
+  return [lo, hi];
+}
+
+function operand(shape: readonly number[], strides: readonly number[], groups: readonly (Group | null)[], lines: Group): OperandTables {
+  const [lo, hi] = reach(shape, strides);
+  return { batch: table(shape, strides, groups, 'batch'), lines: table(shape, strides, groups, lines), k: table(shape, strides, groups, 'k'), lo, hi };
+}
+
+/** Lays out mulacc(a, b, axes) as a GEMM (see planGemm), ignoring the arrays and offsets. */
+function layout(a: StridedView, b: StridedView, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
   const groups = classifyAxes(a, b, axes);
   if (!groups) return null;
   const shape = a.shape;
   const outStrides = rowMajorStrides(shape.map((d, i) => (groups[i] === 'k' ? 1 : d)));
   const aLines = sizeOf(shape, groups, 'm');
   const bLines = sizeOf(shape, groups, 'n');
-  const swap = paddedCells(bLines, aLines, mr, nr) < paddedCells(aLines, bLines, mr, nr);
-  const [x, y, xGroup, yGroup]: [StridedView, StridedView, Group, Group] = swap ? [b, a, 'n', 'm'] : [a, b, 'm', 'n'];
-  const operand = (v: StridedView, lines: Group): OperandTables & { array: Float32Array } => ({
-    array: v.array,
-    offset: v.offset,
-    batch: table(shape, v.strides, groups, 'batch'),
-    lines: table(shape, v.strides, groups, lines),
-    k: table(shape, v.strides, groups, 'k'),
-  });
+  const swapped = paddedCells(bLines, aLines, mr, nr) < paddedCells(aLines, bLines, mr, nr);
+  const [x, y, xGroup, yGroup]: [StridedView, StridedView, Group, Group] = swapped ? [b, a, 'n', 'm'] : [a, b, 'm', 'n'];
   return {
     batch: sizeOf(shape, groups, 'batch'),
     m: sizeOf(shape, groups, xGroup),
     n: sizeOf(shape, groups, yGroup),
     k: sizeOf(shape, groups, 'k'),
-    x: operand(x, xGroup),
-    y: operand(y, yGroup),
+    swapped,
+    x: operand(shape, x.strides, groups, xGroup),
+    y: operand(shape, y.strides, groups, yGroup),
     out: {
       batch: table(shape, outStrides, groups, 'batch'),
       rows: table(shape, outStrides, groups, xGroup),
       cols: table(shape, outStrides, groups, yGroup),
     },
   };
+}
+
+/** Layouts of recent mulaccs: a training step repeats the same few patterns every step. */
+const cache = new Map<string, GemmLayout | null>();
+const CACHE_SIZE = 64;
+
+/**
+ * Plans mulacc(a, b, axes) as a GEMM, or returns null when it does not factor. C = X·Yᵀ with X = a,
+ * or X = b when that pads less (the product commutes; `mr` and `nr` are the kernel's tile sides).
+ * Layouts depend only on the shape, strides and axes, and are cached.
+ */
+export function planGemm(a: StridedView, b: StridedView, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
+  const key = `${a.shape.join(',')}|${a.strides.join(',')}|${b.strides.join(',')}|${axes.join(',')}|${mr},${nr}`;
+  let found = cache.get(key);
+  if (found === undefined) {
+    found = layout(a, b, axes, mr, nr);
+    if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  } else {
+    cache.delete(key);
+  }
+  cache.set(key, found);
+  return found;
 }

@@ -33,7 +33,7 @@ export interface Kernels {
   pack(dst: number, src: number, batchTable: number, batches: number, lineTable: number, lines: number,
     kTable: number, k: number, width: number): void;
   unpack(out: number, c: number, c2: number, batchTable: number, batches: number, rowTable: number, m: number,
-    colTable: number, n: number, mp: number, np: number): void;
+    colTable: number, n: number, mp: number, np: number, columnsOuter: boolean): void;
   binary(op: number): void;
   unary(op: number): void;
   where(): void;
