@@ -14,6 +14,10 @@
  * Importing this file creates nothing. A gpu backend (a gpu.js `GPU` and its kernels) is made on
  * first use and kept for the process, one per mode: gpu.js never frees kernels.
  *
+ * Switching devices copies nothing at once. On headlessgl results stay in textures (the backend's
+ * `device`, see storage.ts); a tensor whose values are on a device is read back when a backend
+ * without that device first uses it, and host values are uploaded when a device op reads them.
+ *
  * May import: ./backend, ./cpu, ./gpu/backend.
  */
 import type { Backend } from './backend';

@@ -2,31 +2,41 @@
  * `TensorData`: float32 values seen through a view (shape, strides, offset), and every primitive op on them.
  *
  * Movement ops (reshape when possible, permute, expand, shrink, stride, window) return a new view of the
- * same storage: no copy. Compute ops ask the current backend for a new packed array. `assign` is the one
+ * same storage: no copy. Compute ops ask the current backend for a new packed result. `assign` is the one
  * op that writes into existing storage; it bumps the storage's version, which autograd uses to notice a
  * saved tensor that was modified in place.
  *
- * May import: ndarray, ./backend, ./device, ./ops, ./random, ./shape.
+ * Where the values are (storage.ts): on the host, and, when the current backend keeps data on its
+ * device (`backend.device`, the gpu backend on headlessgl), in a device buffer. A compute op on such a
+ * backend takes device buffers and returns one, so a chain of ops never reads back. Values come back to
+ * the host only when they are read (`toFlat`, `toNested`, `item`) or used by a backend without a device.
+ * `dispose()` frees them at once; otherwise they are freed when the storage is garbage-collected.
+ *
+ * May import: ./backend, ./cpu, ./device, ./ops, ./random, ./shape, ./storage.
  */
-import ndarray from 'ndarray';
-import type { StridedView } from './backend';
+import type { ComputeOps, DeviceBuffer, DeviceMemory, DeviceView, StridedView } from './backend';
+import { cpuBackend } from './cpu';
 import { currentBackend } from './device';
 import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
 import { uniformArray } from './random';
 import { checkShape, formatShape, normalizeAxis, numel, rowMajorStrides, shapesEqual, type Shape } from './shape';
+import { Storage } from './storage';
 
 /** A number, or nested arrays of numbers: what `toNested` returns and `fromNested` accepts. */
 export type NestedArray = number | NestedArray[];
 
-/** Storage shared by all views of it. `version` counts in-place writes. */
-class Storage {
-  version = 0;
-  constructor(readonly array: Float32Array) {}
-}
+/** One compute op, written once for host arrays and for device buffers. */
+type Compute = <View, Result>(ops: ComputeOps<View, Result>, inputs: View[]) => Result;
 
+/** Float32 values seen through a view (shape, strides, offset) of a storage, and the primitive ops on them. */
 export class TensorData {
   private constructor(
-    private readonly view: ndarray.NdArray<Float32Array>,
+    /** Size of each dim. */
+    readonly shape: readonly number[],
+    /** Storage cells from one cell to the next along each dim (0 for a broadcast dim, negative for a flipped one). */
+    readonly strides: readonly number[],
+    /** Storage cell of the view's first cell. */
+    readonly offset: number,
     private readonly storage: Storage,
   ) {}
 
@@ -67,8 +77,7 @@ export class TensorData {
   /** `value` in every cell of `shape`, stored once and broadcast (stride 0). */
   static const(value: number, shape: Shape): TensorData {
     checkShape(shape, 'const');
-    const one = new Storage(Float32Array.of(value));
-    return new TensorData(ndarray(one.array, [...shape], shape.map(() => 0), 0), one);
+    return new TensorData([...shape], shape.map(() => 0), 0, Storage.onHost(Float32Array.of(value)));
   }
 
   /** Uniform numbers in [0, 1) from the seeded generator (see `manualSeed`). */
@@ -78,26 +87,19 @@ export class TensorData {
   }
 
   private static packed(array: Float32Array, shape: Shape): TensorData {
-    const storage = new Storage(array);
-    return new TensorData(ndarray(array, [...shape], rowMajorStrides(shape), 0), storage);
+    return new TensorData([...shape], rowMajorStrides(shape), 0, Storage.onHost(array));
+  }
+
+  /** A packed result that stays on the device of `memory`. */
+  private static resident(buffer: DeviceBuffer, memory: DeviceMemory, shape: Shape): TensorData {
+    return new TensorData([...shape], rowMajorStrides(shape), 0, Storage.onDevice(buffer, memory));
   }
 
   // ---- what a view is ----------------------------------------------------------------------
 
-  get shape(): readonly number[] {
-    return this.view.shape;
-  }
-
-  get strides(): readonly number[] {
-    return this.view.stride;
-  }
-
-  get offset(): number {
-    return this.view.offset;
-  }
-
+  /** Number of cells (the product of the shape). */
   get size(): number {
-    return numel(this.view.shape);
+    return numel(this.shape);
   }
 
   /** Number of in-place writes to the storage behind this view (shared by all its views). */
@@ -116,19 +118,36 @@ export class TensorData {
     return this.shape.every((d, i) => d === 1 || this.strides[i] === packed[i]);
   }
 
-  private get strided(): StridedView {
-    return { array: this.view.data, shape: this.view.shape, strides: this.view.stride, offset: this.view.offset };
+  /** Where the values are now: 'host', 'device' (a device buffer only) or 'both'. */
+  get residence(): 'host' | 'device' | 'both' {
+    return this.storage.residence;
+  }
+
+  /** This view over host values (read back from the device first if they are only there). */
+  private hostView(): StridedView {
+    return { array: this.storage.host(), shape: this.shape, strides: this.strides, offset: this.offset };
+  }
+
+  /** This view for an op of `memory`: over its buffer when it holds the values, else over host values. */
+  private deviceView(memory: DeviceMemory): DeviceView {
+    return { array: this.storage.on(memory), shape: this.shape, strides: this.strides, offset: this.offset };
   }
 
   private withView(shape: Shape, strides: Shape, offset: number): TensorData {
-    return new TensorData(ndarray(this.view.data, [...shape], [...strides], offset), this.storage);
+    return new TensorData([...shape], [...strides], offset, this.storage);
   }
 
   // ---- reading values out ------------------------------------------------------------------
 
   /** The values, row-major, as plain numbers. */
   toFlat(): number[] {
-    return Array.from(currentBackend().gather(this.strided));
+    return Array.from(this.hostValues());
+  }
+
+  /** The values, packed, in host memory: reading them back from the device is host work, done here. */
+  private hostValues(): Float32Array {
+    const view = this.hostView();
+    return this.isContiguous ? view.array.subarray(this.offset, this.offset + this.size) : cpuBackend.gather(view);
   }
 
   /** The values as nested arrays (a plain number for a scalar). */
@@ -145,41 +164,76 @@ export class TensorData {
   /** The single value of a one-element tensor. */
   item(): number {
     if (this.size !== 1) throw new RangeError(`item: only a one-element tensor has an item, this one has shape ${formatShape(this.shape)}`);
-    return this.view.data[this.offset];
+    return this.storage.host()[this.offset];
   }
 
   /** A packed copy when this view is not packed; itself otherwise. */
   contiguous(): TensorData {
     if (this.isContiguous) return this;
-    return TensorData.packed(currentBackend().gather(this.strided), this.shape);
+    return this.clone();
   }
 
   /** A packed copy in new storage, always. */
   clone(): TensorData {
-    return TensorData.packed(currentBackend().gather(this.strided), this.shape);
+    return TensorData.compute([this], this.shape, (ops, [x]) => ops.gather(x));
+  }
+
+  /**
+   * Frees the values now (on the device and on the host) instead of when the garbage collector finds
+   * them unreachable. They are shared by every view of the same storage: any later use of any of
+   * them throws.
+   */
+  dispose(): void {
+    this.storage.dispose();
+  }
+
+  /** True once `dispose()` was called on this view or another view of its storage. */
+  get isDisposed(): boolean {
+    return this.storage.isDisposed;
   }
 
   // ---- compute ops (run on the current backend) ---------------------------------------------
 
-  private unary(op: UnaryOp): TensorData {
-    return TensorData.packed(currentBackend().unary(op, this.strided), this.shape);
+  /**
+   * Runs one op on the current backend, giving it `inputs` as views: over its device buffers when it
+   * has a device (the result stays there), over host arrays otherwise.
+   */
+  private static compute(inputs: readonly TensorData[], shape: Shape, op: Compute): TensorData {
+    const backend = currentBackend();
+    const memory = backend.device;
+    if (memory) return TensorData.resident(op(memory, inputs.map((t) => t.deviceView(memory))), memory, shape);
+    return TensorData.packed(op(backend, inputs.map((t) => t.hostView())), shape);
   }
 
+  private unary(op: UnaryOp): TensorData {
+    return TensorData.compute([this], this.shape, (ops, [x]) => ops.unary(op, x));
+  }
+
+  /** −x per cell. */
   neg(): TensorData { return this.unary('neg'); }
+  /** eˣ per cell. */
   exp(): TensorData { return this.unary('exp'); }
+  /** Natural log per cell. */
   log(): TensorData { return this.unary('log'); }
+  /** sin x per cell. */
   sin(): TensorData { return this.unary('sin'); }
+  /** √x per cell. */
   sqrt(): TensorData { return this.unary('sqrt'); }
+  /** 1/x per cell. */
   recip(): TensorData { return this.unary('recip'); }
 
   private binary(op: BinaryOp, other: TensorData): TensorData {
     sameShape(op, this, other);
-    return TensorData.packed(currentBackend().binary(op, this.strided, other.strided), this.shape);
+    return TensorData.compute([this, other], this.shape, (ops, [a, b]) => ops.binary(op, a, b));
   }
 
+  /** Elementwise sum (one shape). */
   add(other: TensorData): TensorData { return this.binary('add', other); }
+  /** Elementwise difference (one shape). */
   sub(other: TensorData): TensorData { return this.binary('sub', other); }
+  /** Elementwise product (one shape). */
   mul(other: TensorData): TensorData { return this.binary('mul', other); }
+  /** Elementwise quotient (one shape). */
   div(other: TensorData): TensorData { return this.binary('div', other); }
   /** Elementwise maximum. */
   max(other: TensorData): TensorData { return this.binary('max', other); }
@@ -190,19 +244,19 @@ export class TensorData {
   where(ifTrue: TensorData, ifFalse: TensorData): TensorData {
     sameShape('where', this, ifTrue);
     sameShape('where', this, ifFalse);
-    return TensorData.packed(currentBackend().where(this.strided, ifTrue.strided, ifFalse.strided), this.shape);
+    return TensorData.compute([this, ifTrue, ifFalse], this.shape, (ops, [c, a, b]) => ops.where(c, a, b));
   }
 
   /** Σ over `axes` of this·other, never materializing the product; reduced axes keep size 1. */
   mulacc(other: TensorData, axes: readonly number[]): TensorData {
     sameShape('mulacc', this, other);
     const reduced = this.checkAxes(axes, 'mulacc');
-    return TensorData.packed(currentBackend().mulacc(this.strided, other.strided, reduced), this.reducedShape(reduced));
+    return TensorData.compute([this, other], this.reducedShape(reduced), (ops, [a, b]) => ops.mulacc(a, b, reduced));
   }
 
   private reduce(op: ReduceOp, axes: readonly number[]): TensorData {
     const reduced = this.checkAxes(axes, op);
-    return TensorData.packed(currentBackend().reduce(op, this.strided, reduced), this.reducedShape(reduced));
+    return TensorData.compute([this], this.reducedShape(reduced), (ops, [x]) => ops.reduce(op, x, reduced));
   }
 
   /** Sum over `axes`; reduced axes keep size 1. */
@@ -271,7 +325,12 @@ export class TensorData {
     if (steps.length !== this.shape.length || !steps.every((s) => Number.isInteger(s) && s !== 0)) {
       throw new RangeError(`stride: steps ${JSON.stringify(steps)} must be one non-zero integer per dim of ${formatShape(this.shape)}`);
     }
-    return new TensorData(this.view.step(...steps), this.storage);
+    let offset = this.offset;
+    const shape = this.shape.map((size, i) => {
+      if (steps[i] < 0 && size > 0) offset += (size - 1) * this.strides[i];
+      return Math.ceil(size / Math.abs(steps[i]));
+    });
+    return this.withView(shape, this.strides.map((s, i) => s * steps[i]), offset);
   }
 
   /**
@@ -310,13 +369,23 @@ export class TensorData {
 
   // ---- in-place write ------------------------------------------------------------------------
 
-  /** Writes `source`'s values into this view's cells (and so into every view of the same storage). */
+  /**
+   * Writes `source`'s values into this view's cells (and so into every view of the same storage).
+   * On a backend with a device the storage then lives there: the write makes a new device buffer.
+   */
   assign(source: TensorData): void {
     sameShape('assign', this, source);
     if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
       throw new RangeError(`assign: cannot write into a broadcast view of shape ${formatShape(this.shape)} (several cells share one value); clone it first`);
     }
-    currentBackend().scatter(this.strided, source.strided);
+    const backend = currentBackend();
+    const memory = backend.device;
+    if (memory) {
+      this.storage.wroteOnDevice(memory.scatter(this.deviceView(memory), source.deviceView(memory)), memory);
+    } else {
+      backend.scatter(this.hostView(), source.hostView());
+      this.storage.wroteOnHost();
+    }
     this.storage.version++;
   }
 }
