@@ -2,14 +2,14 @@
  * Where a training step's time goes: wraps every Backend method and prints, per method and shapes, the
  * median over steps of the milliseconds spent in it per step (medians resist a busy machine).
  *
- *   npx tsc -p tsconfig.json && node build/bench/profile.js [a|b] [fast|cpu] [batch] [steps]
+ *   npx tsc -p tsconfig.json && node build/bench/profile.js [a|b|c] [fast|cpu] [batch] [steps]
  *
  * May import: src, ./data, ./tsgradModels.
  */
 import { cpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend } from '../src/data/fast';
 import { syntheticBatch } from './data';
-import { tsgradModelA, tsgradModelB } from './tsgradModels';
+import { tsgradModelA, tsgradModelB, tsgradModelC } from './tsgradModels';
 
 /** Per key (method and shapes): the milliseconds of each step (summed over the calls in that step). */
 const perStep = new Map<string, number[]>();
@@ -51,7 +51,9 @@ function timed(backend: Backend): Backend {
 const [model = 'a', which = 'fast', batchArg = '128'] = process.argv.slice(2);
 const batch = syntheticBatch(Number(batchArg));
 useBackend(timed(which === 'cpu' ? cpuBackend : fastBackend));
-const trainer = model === 'a' ? tsgradModelA(batch) : tsgradModelB(batch);
+const makers: Record<string, typeof tsgradModelA> = { a: tsgradModelA, b: tsgradModelB, c: tsgradModelC };
+const trainer = makers[model]?.(batch);
+if (!trainer) throw new Error(`profile: unknown model '${model}' (a, b or c)`);
 trainer.step();
 perStep.clear();
 const steps = Number(process.argv[5] ?? 9);

@@ -12,7 +12,7 @@ import { TensorData, cpuBackend, useBackend, type Backend, type StridedView } fr
 import { fastBackend, setFastThreads } from '../src/data/fast';
 import { THREAD_MIN_FLOPS } from '../src/data/fast/gemm';
 import { threadsAllowed } from '../src/data/fast/threads';
-import { WASM_MIN_CELLS } from '../src/data/fast/wasmOps';
+import { SPARSE, WASM_MIN_CELLS } from '../src/data/fast/wasmOps';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../src/data/ops';
 import { matmulData } from '../src/function/helpers';
 
@@ -126,6 +126,20 @@ describe('fast backend: elementwise ops match the reference', () => {
     const ref = cpuBackend.binary('max', a, b);
     expect(Array.from(fast.slice(0, 4)).map(String)).toEqual(Array.from(ref.slice(0, 4)).map(String));
     expect(Object.is(fast[2], ref[2])).toBe(true);
+  });
+
+  it('sparse views (a span over SPARSE times their cells) agree too', () => {
+    const base = makeView({ shape: [64, 400] });
+    const sparse: StridedView = { ...base, shape: [64, 40], strides: [400, 7], offset: 3 };
+    expect(64 * 400).toBeGreaterThan(SPARSE * 64 * 40);
+    const dense = makeView({ shape: [64, 40] });
+    expectClose(fastBackend.binary('add', sparse, dense), cpuBackend.binary('add', sparse, dense));
+    expectClose(fastBackend.reduce('sum', sparse, [1]), cpuBackend.reduce('sum', sparse, [1]));
+    expectClose(fastBackend.gather(sparse), cpuBackend.gather(sparse));
+    const expected = base.array.slice();
+    cpuBackend.scatter({ ...sparse, array: expected }, dense);
+    fastBackend.scatter(sparse, dense);
+    expectClose(base.array, expected);
   });
 
   it('where', () => {

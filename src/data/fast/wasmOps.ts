@@ -6,7 +6,8 @@
  * as WebAssembly (and with f32x4 on contiguous rows) than as JavaScript.
  *
  * Each function returns null when the op is better left to the JavaScript loops (elementwise.ts):
- * small tensors, whose copies and call cost more than the loop, and walks deeper than MAX_RANK axes.
+ * small tensors, whose copies and call cost more than the loop; sparse views, whose span is much
+ * larger than their cells; and walks deeper than MAX_RANK axes.
  *
  * May import: ../backend, ../ops, ../shape, ./strided, ./wasm.
  */
@@ -18,6 +19,12 @@ import { wasmRuntime, type WasmRuntime } from './wasm';
 
 /** Below this many cells the JavaScript loops win. */
 export const WASM_MIN_CELLS = 2048;
+/**
+ * A view whose span of storage is more than this many times its cell count is left to the JavaScript
+ * loops: copying the span costs more than reading the cells where they are. (A convolution's backward
+ * folds its kh·kw window slices back one at a time: each reads 1/(kh·kw) of a large array.)
+ */
+export const SPARSE = 4;
 
 /** Op numbers of kernels.as. */
 const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, cmplt: 5 };
@@ -34,6 +41,14 @@ function span(v: StridedView): [number, number] {
     else hi += reach;
   });
   return [lo, hi];
+}
+
+/** True when every view is dense enough to be worth copying in (see SPARSE). */
+function worthCopying(views: readonly StridedView[]): boolean {
+  return views.every((v) => {
+    const [lo, hi] = span(v);
+    return hi - lo + 1 <= SPARSE * numel(v.shape);
+  });
 }
 
 /** Copies the span of `v` into the memory; returns where its offset lands (a float index). */
@@ -72,8 +87,9 @@ function result(rt: WasmRuntime, at: number, count: number): Float32Array {
   return rt.heap.slice(at, at + count) as Float32Array;
 }
 
-/** Stages the inputs and an output, plans the walk; null when it does not fit a descriptor. */
+/** Stages the inputs and an output, plans the walk; null when an input is sparse or the walk too deep. */
 function prepare(shape: Shape, inputs: readonly StridedView[]): { rt: WasmRuntime; out: number } | null {
+  if (!worthCopying(inputs)) return null;
   const rt = wasmRuntime();
   rt.reset();
   const offsets = inputs.map((v) => stage(rt, v));
@@ -121,7 +137,7 @@ export function gatherWasm(x: StridedView): Float32Array | null {
 
 /** Writes `source` into `target`'s cells: the target's span goes in, is written, and comes back out. */
 export function scatterWasm(target: StridedView, source: StridedView): boolean {
-  if (numel(target.shape) < WASM_MIN_CELLS) return false;
+  if (numel(target.shape) < WASM_MIN_CELLS || !worthCopying([target, source])) return false;
   const rt = wasmRuntime();
   rt.reset();
   const [lo, hi] = span(target);
@@ -136,7 +152,7 @@ export function scatterWasm(target: StridedView, source: StridedView): boolean {
 }
 
 export function reduceWasm(op: ReduceOp, x: StridedView, axes: readonly number[]): Float32Array | null {
-  if (numel(x.shape) < WASM_MIN_CELLS) return null;
+  if (numel(x.shape) < WASM_MIN_CELLS || !worthCopying([x])) return null;
   const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const count = numel(kept);
   const rt = wasmRuntime();
