@@ -223,7 +223,7 @@ describe('misuse errors', () => {
   });
 
   it('matrices that cannot be multiplied', () => {
-    expect(() => Tensor.ones([2, 3]).matmul(Tensor.ones([4, 5]))).toThrow(/matmul: shapes \[2,3\] and \[4,5\] cannot be multiplied: the first has 3 columns, the second 4 rows/);
+    expect(() => Tensor.ones([2, 3]).matmul(Tensor.ones([4, 5]))).toThrow(/matmul: shapes \[2,3\] and \[4,5\] cannot be multiplied: the inner dims differ \(3 columns in the first, 4 rows in the second\)/);
     expect(() => Tensor.ones([2, 2, 3]).matmul(Tensor.ones([3, 3, 2]))).toThrow(/matmul: shapes \[2\] and \[3\] cannot be broadcast/);
     expect(() => Tensor.ones([3]).dot(Tensor.ones([4]))).toThrow(/dot: expected two 1-D tensors of one length, got \[3\] and \[4\]/);
   });
@@ -244,6 +244,11 @@ describe('misuse errors', () => {
     expect(() => Tensor.ones([3]).crossEntropy(tensor([0]))).toThrow(/crossEntropy: expected input of shape \[N, C\], got \[3\]/);
     expect(() => Tensor.ones([2, 3]).crossEntropy(tensor([0, 3]))).toThrow(/crossEntropy: target 3 at position 1 is not a class index in 0..2/);
     expect(() => Tensor.ones([1, 3, 5, 5]).conv2d(Tensor.ones([2, 2, 3, 3]))).toThrow(/conv2d: weight \[2,2,3,3\] expects 2 input channels, got input \[1,3,5,5\]/);
+  });
+
+  it('expand with -1 on a new dim', () => {
+    expect(() => Tensor.ones([3]).expand([-1, 3])).toThrow(/expand: -1 at dim 0 of \[-1,3\] is a new leading dim, so it has no size to keep; give its size/);
+    expect(Tensor.ones([1, 3]).expand([2, -1, 3]).shape).toEqual([2, 1, 3]);
   });
 
   it('a view that would need a copy', () => {

@@ -34,6 +34,13 @@ describe('toDot', () => {
     expect(dot.split('\n').filter((l) => l.startsWith(`  t${a.id} [`))).toHaveLength(1);
   });
 
+  it('escapes quotes and backslashes in names, so the DOT text stays valid', async () => {
+    const x = tensor([1], { requiresGrad: true });
+    const dot = toDot(x.exp(), { names: { 'say "hi" \\ bye': x } });
+    expect(dot).toContain('label="say \\"hi\\" \\\\ bye\\n[1]"');
+    expect(await renderSvg(x.exp(), { names: { 'a"b': x } })).toContain('a&quot;b');
+  });
+
   it('labels unnamed tensors by id', () => {
     const x = tensor([1], { requiresGrad: true });
     const y = x.exp();

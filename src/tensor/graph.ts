@@ -48,8 +48,13 @@ function colourOf(t: Tensor): string {
   return t.requiresGrad ? graphColours.leaf : graphColours.other;
 }
 
+/** Text made safe for a quoted DOT label. */
+function escapeLabel(text: string): string {
+  return text.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+}
+
 function tensorNode(t: Tensor, options: GraphPictureOptions): string {
-  const lines = [tensorLabel(t, options.names ?? {}), formatShape(t.shape)];
+  const lines = [escapeLabel(tensorLabel(t, options.names ?? {})), formatShape(t.shape)];
   const steps = options.trace?.events.filter((e) => e.tensor === t) ?? [];
   if (steps.length) lines.push(steps.map((e) => `${e.step}:${e.kind}${e.kind === 'arrive' ? ` lock ${e.lock}` : ''}`).join(', '));
   return `  t${t.id} [shape=box, style="rounded,filled", fillcolor="${colourOf(t)}", label="${lines.join('\\n')}"];`;

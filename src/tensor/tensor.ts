@@ -439,7 +439,10 @@ export class Tensor {
   expand(shape: number[]): Tensor {
     const lead = shape.length - this.ndim;
     if (lead < 0) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to fewer dims ${formatShape(shape)}`);
-    const target = shape.map((d, i) => (d === -1 && i >= lead ? this.shape[i - lead] : d));
+    shape.forEach((d, i) => {
+      if (d === -1 && i < lead) throw new RangeError(`expand: -1 at dim ${i} of ${formatShape(shape)} is a new leading dim, so it has no size to keep; give its size`);
+    });
+    const target = shape.map((d, i) => (d === -1 ? this.shape[i - lead] : d));
     target.forEach((d, i) => {
       const own = i >= lead ? this.shape[i - lead] : 1;
       if (own !== d && own !== 1) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to ${formatShape(shape)}: dim ${i} is ${own}, not 1`);
@@ -578,7 +581,7 @@ export class Tensor {
     const [m, k] = this.shape.slice(-2);
     const [k2, n] = other.shape.slice(-2);
     if (k !== k2) {
-      throw new RangeError(`matmul: shapes ${formatShape(this.shape)} and ${formatShape(other.shape)} cannot be multiplied: the first has ${k} columns, the second ${k2} rows`);
+      throw new RangeError(`matmul: shapes ${formatShape(this.shape)} and ${formatShape(other.shape)} cannot be multiplied: the inner dims differ (${k} columns in the first, ${k2} rows in the second)`);
     }
     const batch = broadcastShapes(this.shape.slice(0, -2), other.shape.slice(0, -2), 'matmul');
     return apply(new F.Matmul(), this.broadcastTo([...batch, m, k]), other.broadcastTo([...batch, k, n]));
