@@ -3,8 +3,9 @@
  * identical shapes in tsgrad (fast backend, and the plain reference backend) and TensorFlow.js 4.22
  * (wasm and cpu backends), in one process; then model A at three batch sizes, and matrix-product
  * GFLOP/s. Prints markdown tables of median ms per step and the tsgrad/tfjs ratios (below 1: tsgrad
- * is faster). Systems take turns in rounds, so a busy machine slows them alike. About 3 minutes;
- * --quick, under a minute, takes fewer steps and leaves out the slowest runs.
+ * is faster). Systems take turns in rounds, so a busy machine slows them alike. About 3 minutes on a
+ * quiet machine (tfjs-cpu on model A alone takes 7-16 s a step; it, and the reference backend on
+ * model C, run one step); --quick, under a minute, takes fewer steps and leaves those out.
  *
  * May import: src, src/data/fast, ./*.
  */
@@ -22,26 +23,30 @@ const rounds = quick ? 2 : 5;
 type Maker = (batch: Batch) => TrainStep;
 type TfjsMaker = (backend: TfjsBackend, batch: Batch) => TrainStep;
 
-/** Steps per round for each system; 0 leaves it out. `slowRounds` caps the rounds of the two slow ones. */
+/**
+ * Steps per round for each system; 0 leaves it out. `slowRounds` caps the rounds of the two slow ones
+ * (reference, tfjs-cpu), which skip the warm-up step when `slowWarm` is false (their steps take seconds).
+ */
 interface Plan {
   fast: number;
   reference: number;
   wasm: number;
   cpu: number;
   slowRounds: number;
+  slowWarm?: boolean;
 }
 
-function tsgrad(name: string, backend: Backend, make: Maker, batch: Batch, perRound: number): Contender {
+function tsgrad(name: string, backend: Backend, make: Maker, batch: Batch, perRound: number, warm = true): Contender {
   useBackend(backend);
   const trainer = perRound > 0 ? make(batch) : null;
-  return { name, perRound, enter: async () => useBackend(backend), run: () => trainer?.step() };
+  return { name, perRound, warm, enter: async () => useBackend(backend), run: () => trainer?.step() };
 }
 
-async function tfjs(name: string, backend: TfjsBackend, make: TfjsMaker | null, batch: Batch, perRound: number): Promise<Contender> {
+async function tfjs(name: string, backend: TfjsBackend, make: TfjsMaker | null, batch: Batch, perRound: number, warm = true): Promise<Contender> {
   if (!make || perRound === 0) return { name, perRound: 0, enter: async () => undefined, run: () => undefined };
   await useTfjs(backend);
   const trainer = make(backend, batch);
-  return { name, perRound, enter: () => useTfjs(backend), run: () => trainer.step() };
+  return { name, perRound, warm, enter: () => useTfjs(backend), run: () => trainer.step() };
 }
 
 /** Median ms per step of each system on one model and batch size. */
@@ -52,8 +57,8 @@ async function stepTimes(make: Maker, makeTfjs: TfjsMaker | null, batchSize: num
     await tfjs('tfjs-wasm', 'wasm', makeTfjs, batch, plan.wasm),
   ];
   const slow = [
-    tsgrad('reference', cpuBackend, make, batch, plan.reference),
-    await tfjs('tfjs-cpu', 'cpu', makeTfjs, batch, plan.cpu),
+    tsgrad('reference', cpuBackend, make, batch, plan.reference, plan.slowWarm),
+    await tfjs('tfjs-cpu', 'cpu', makeTfjs, batch, plan.cpu, plan.slowWarm),
   ];
   const main = await compare(everyRound, rounds);
   const rest = await compare(slow, Math.min(rounds, plan.slowRounds));
@@ -72,10 +77,10 @@ function row(cells: string[]): string {
 async function modelTable(): Promise<void> {
   const cIsMedium = modelCName === 'medium';
   const models: [string, Maker, TfjsMaker | null, Plan][] = [
-    ['A: convnet, batch 128', tsgradModelA, tfjsModelA, { fast: 6, wasm: 6, reference: 1, cpu: quick ? 0 : 2, slowRounds: quick ? 1 : 2 }],
+    ['A: convnet, batch 128', tsgradModelA, tfjsModelA, { fast: 6, wasm: 6, reference: quick ? 1 : 2, cpu: quick ? 0 : 1, slowRounds: 1, slowWarm: false }],
     ['B: MLP 784-128-10, batch 128', tsgradModelB, tfjsModelB, { fast: 10, wasm: 10, reference: 3, cpu: 3, slowRounds: 2 }],
     [`C: learnMnist '${modelCName}', batch 128`, tsgradModelC, cIsMedium ? tfjsModelC : null,
-      { fast: quick ? 2 : 4, wasm: quick ? 2 : 4, reference: quick ? 0 : 1, cpu: 0, slowRounds: 1 }],
+      { fast: quick ? 2 : 4, wasm: quick ? 2 : 4, reference: quick ? 0 : 1, cpu: 0, slowRounds: 1, slowWarm: false }],
   ];
   console.log('\n## Training step, median ms (forward, backward, Adam)\n');
   console.log(row(['model', 'tsgrad fast', 'tsgrad reference', 'tfjs-wasm', 'tfjs-cpu', 'fast / tfjs-wasm', 'fast / tfjs-cpu']));

@@ -63,7 +63,7 @@ for (stepIndex = 0; stepIndex < steps; stepIndex++) {
   trainer.step();
   walls.push(performance.now() - start);
 }
-const rows = [...perStep.entries()].map(([key, list]) => [key, median(list.map((x) => x ?? 0))] as const).sort((x, y) => y[1] - x[1]);
+const rows = [...perStep.entries()].map(([key, list]) => [key, (process.env.PROFILE_MIN ? Math.min(...list.map((x) => x ?? 0)) : median(list.map((x) => x ?? 0)))] as const).sort((x, y) => y[1] - x[1]);
 const byMethod = new Map<string, number>();
 for (const [key, ms] of rows) byMethod.set(key.split(' ')[0], (byMethod.get(key.split(' ')[0]) ?? 0) + ms);
 console.log(`model ${model}, ${which}, batch ${batchArg}: ${median(walls).toFixed(1)} ms/step (median of ${steps}); medians per method: ` +

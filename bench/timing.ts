@@ -23,6 +23,8 @@ export interface Contender {
   readonly name: string;
   /** Timed calls per round (after one untimed warm call); 0 skips it. */
   readonly perRound: number;
+  /** False skips the warm call (for contenders so slow that one step is plenty of warm-up). */
+  readonly warm?: boolean;
   enter(): Promise<void>;
   run(): void;
 }
@@ -37,7 +39,7 @@ export async function compare(contenders: readonly Contender[], rounds: number):
     for (const c of contenders) {
       if (c.perRound === 0) continue;
       await c.enter();
-      c.run();
+      if (c.warm !== false) c.run();
       for (let i = 0; i < c.perRound; i++) times.get(c.name)!.push(timeOnce(() => c.run()));
     }
   }
