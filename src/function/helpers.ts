@@ -43,6 +43,18 @@ export function matmulData(a: TensorData, b: TensorData): TensorData {
   return left.mulacc(right, [full.length - 1]).reshape([...batch, m, n]);
 }
 
+/** [..., h, w] → [..., (h−1)·sh + 1, (w−1)·sw + 1] with the values sh and sw cells apart, zeros between. */
+export function spreadByStride(x: TensorData, [sh, sw]: readonly number[]): TensorData {
+  if (sh === 1 && sw === 1) return x;
+  const shape = [...x.shape];
+  const r = shape.length;
+  shape[r - 2] = (shape[r - 2] - 1) * sh + 1;
+  shape[r - 1] = (shape[r - 1] - 1) * sw + 1;
+  const out = zeros(shape);
+  out.stride(shape.map((_, i) => (i === r - 2 ? sh : i === r - 1 ? sw : 1))).assign(x);
+  return out;
+}
+
 /** Every multi-index of a shape, row-major: [[0,0],[0,1],...]. */
 function allIndices(shape: readonly number[]): number[][] {
   let out: number[][] = [[]];

@@ -5,7 +5,7 @@
  */
 import type { TensorData } from '../data';
 import { Function } from './function';
-import { fold, matmulData, swapLastTwo } from './helpers';
+import { matmulData, spreadByStride, swapLastTwo } from './helpers';
 
 /** C = A·B over the last two axes: ∂L/∂A = ∂L/∂C·Bᵀ, ∂L/∂B = Aᵀ·∂L/∂C (batch dims must already match) */
 export class Matmul extends Function {
@@ -31,7 +31,7 @@ export interface Conv2dOptions {
 
 /**
  * y[b,o,i,j] = Σ_{c,u,v} x[b, c, i·s + u·d − p, j·s + v·d − p]·w[o,c,u,v], within each group:
- * ∂L/∂w = Σ_{b,i,j} ∂L/∂y·(window of x), ∂L/∂x = fold(Σ_o ∂L/∂y·w), the windows added back where they were read.
+ * ∂L/∂w = Σ_{b,i,j} ∂L/∂y·(window of x), ∂L/∂x = ∂L/∂y (spread by the stride) correlated with the flipped w.
  * x [B, C, H, W], w [O, C/groups, kh, kw]; the bias is added by the tensor layer.
  */
 export class Conv2d extends Function {
@@ -80,16 +80,30 @@ export class Conv2d extends Function {
     return gs.mulacc(xs, [5, 6, 7]).reshape([groups * og, cg, kh, kw]);
   }
 
+  /**
+   * ∂L/∂x as one transposed convolution: the output gradient, spread out by the stride (zeros between
+   * its cells) and padded by (k−1)·dilation, is correlated with the flipped weights. Each input cell
+   * then collects every output cell whose window read it, in a single mulacc.
+   */
   private inputGrad(g: TensorData, w: TensorData, windowShape: readonly number[]): TensorData {
-    const [batch, groups, cg, outH, outW, kh, kw] = windowShape;
+    const [batch, groups, cg, , , kh, kw] = windowShape;
     const og = w.shape[0] / groups;
-    const full = [batch, groups, cg, outH, outW, kh, kw, og];
-    const gs = g.permute([0, 1, 3, 4, 2]).reshape([batch, groups, 1, outH, outW, 1, 1, og]).expand(full);
-    const ws = w.reshape([groups, og, cg, kh, kw]).permute([0, 2, 3, 4, 1]).reshape([1, groups, cg, 1, 1, kh, kw, og]).expand(full);
-    const gradWindows = gs.mulacc(ws, [7]).reshape(windowShape);
     const { stride, padding, dilation } = this.options;
-    const padded = fold(gradWindows, this.paddedShape, [3, 4], [kh, kw], stride, dilation);
+    const spread = spreadByStride(g, stride);
+    const [padH, padW] = [(kh - 1) * dilation[0], (kw - 1) * dilation[1]];
+    const windows = spread
+      .pad([[0, 0], [0, 0], [0, 0], [padH, padH], [padW, padW]])
+      .window([3, 4], [kh, kw], [1, 1], dilation);
+    const [reachH, reachW] = windows.shape.slice(3, 5);
+    const full = [batch, groups, cg, reachH, reachW, og, kh, kw];
+    const gs = windows.permute([0, 1, 3, 4, 2, 5, 6]).reshape([batch, groups, 1, reachH, reachW, og, kh, kw]).expand(full);
+    const flipped = w.reshape([groups, og, cg, kh, kw]).stride([1, 1, 1, -1, -1]);
+    const ws = flipped.permute([0, 2, 1, 3, 4]).reshape([1, groups, cg, 1, 1, og, kh, kw]).expand(full);
     const [, , , height, width] = this.paddedShape;
+    // Rows and columns past the last window's reach were read by no window: their gradient is 0.
+    const padded = gs.mulacc(ws, [5, 6, 7])
+      .reshape([batch, groups, cg, reachH, reachW])
+      .pad([[0, 0], [0, 0], [0, 0], [0, height - reachH], [0, width - reachW]]);
     const [ph, pw] = padding;
     return padded
       .reshape([batch, groups * cg, height, width])
