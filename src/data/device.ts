@@ -1,6 +1,7 @@
 /**
- * Which backend runs the compute ops: the CPU reference backend (the default), or the gpu.js
- * backend in one of its modes.
+ * Which backend runs the compute ops: the fast CPU backend (the default: WebAssembly SIMD, see
+ * fast/), or the gpu.js backend in one of its modes. The plain TypeScript reference backend
+ * (cpu.ts) is what the others are tested against; `useBackend(cpuBackend)` runs it.
  *
  * - `setDevice('cpu')`, `setDevice('gpu')` (headlessgl when a GL context opens, else webasm), or
  *   `setDevice('gpu', { mode: 'webasm' })` to ask for one mode. An unavailable mode throws; the
@@ -18,10 +19,10 @@
  * `device`, see storage.ts); a tensor whose values are on a device is read back when a backend
  * without that device first uses it, and host values are uploaded when a device op reads them.
  *
- * May import: ./backend, ./cpu, ./gpu/backend.
+ * May import: ./backend, ./cpu, ./fast, ./gpu/backend.
  */
 import type { Backend } from './backend';
-import { cpuBackend } from './cpu';
+import { fastBackend } from './fast';
 import { createGpuBackend, gpuModes, isGpuModeAvailable, type GpuBackend, type GpuMode } from './gpu/backend';
 
 /** What `setDevice` accepts: the CPU reference backend or the gpu.js backend. */
@@ -48,7 +49,7 @@ export function useBackend(backend: Backend): void {
   current = backend;
 }
 
-/** Runs every later compute op on the CPU reference backend, or on gpu.js kernels. */
+/** Runs every later compute op on the fast CPU backend, or on gpu.js kernels. */
 export function setDevice(name: DeviceName, options: DeviceOptions = {}): void {
   useBackend(chooseDevice(name, options, `setDevice('${name}'${options.mode ? `, { mode: '${options.mode}' }` : ''})`));
 }
@@ -89,8 +90,8 @@ function gpuBackendFor(options: DeviceOptions, asked: string): GpuBackend {
 function chooseDevice(name: DeviceName, options: DeviceOptions, asked: string): Backend {
   if (name === 'cpu') {
     if (options.mode !== undefined) throw new TypeError(`${asked}: a mode is only for the gpu device`);
-    announce('device cpu (the TypeScript reference backend)');
-    return cpuBackend;
+    announce('device cpu (the fast WebAssembly backend)');
+    return fastBackend;
   }
   if (name !== 'gpu') throw new TypeError(`${asked}: unknown device '${String(name)}'; the devices are 'cpu' and 'gpu'`);
   const backend = gpuBackendFor(options, asked);
@@ -100,7 +101,7 @@ function chooseDevice(name: DeviceName, options: DeviceOptions, asked: string): 
 
 function fromEnvironment(): Backend {
   const value = process.env.TSGRAD_DEVICE;
-  if (value === undefined || value === '') return cpuBackend;
+  if (value === undefined || value === '') return fastBackend;
   const asked = `TSGRAD_DEVICE=${value}`;
   const [name, mode] = value.split(':');
   if (name !== 'cpu' && name !== 'gpu') {

@@ -4,6 +4,7 @@
 export { TensorData, type NestedArray } from './tensorData';
 export type { Backend, ComputeOps, DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, StridedView } from './backend';
 export { cpuBackend } from './cpu';
+export { fastBackend, setFastThreads } from './fast';
 export { currentBackend, getDevice, gpuBackend, setDevice, useBackend, type DeviceName, type DeviceOptions, type GpuMode } from './device';
 export { isGpuModeAvailable, type GpuBackend } from './gpu/backend';
 export { allOps, opGroup, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp } from './ops';

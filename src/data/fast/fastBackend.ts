@@ -32,7 +32,7 @@ function gather(x: StridedView): Float32Array {
 }
 
 export const fastBackend: Backend = {
-  name: 'fast',
+  name: 'cpu',
   unary: (op: UnaryOp, x: StridedView) => unaryWasm(op, x) ?? js.unary(op, x),
   binary: (op: BinaryOp, a: StridedView, b: StridedView) => binaryWasm(op, a, b) ?? js.binary(op, a, b),
   where: (cond: StridedView, a: StridedView, b: StridedView) => whereWasm(cond, a, b) ?? js.where(cond, a, b),
