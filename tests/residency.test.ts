@@ -141,12 +141,14 @@ describe.each(devices)('residency on %s', (device) => {
 
   it('frees the buffers of unreachable tensors on reclaimDeviceMemory(), inside a synchronous loop', () => {
     const x = values([64, 64]);
+    reclaimDeviceMemory(); // what earlier tests dropped
     const live = counters()?.live ?? 0;
     for (let i = 0; i < 100; i++) x.exp().mul(x); // two results per turn, dropped at once
-    expect(counters()?.live ?? 0).toBeGreaterThanOrEqual(resident ? live + 100 : 0);
+    expect(counters()?.live ?? 0).toBe(resident ? live + 200 : 0); // far below the safety net's 2048
     const freed = reclaimDeviceMemory();
-    expect(freed).toBeGreaterThanOrEqual(resident ? 200 : 0);
-    expect(counters()?.live ?? 0).toBeLessThanOrEqual(live);
+    // all 200, give or take one the engine may still hold in a register
+    expect(freed).toBeGreaterThanOrEqual(resident ? 199 : 0);
+    expect(counters()?.live ?? 0).toBeLessThanOrEqual(live + 1);
   });
 
   it('computes a ConvNet gradient end to end (public Tensor API) equal to the cpu one', () => {
