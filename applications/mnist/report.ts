@@ -67,27 +67,33 @@ export function writeReport(dir: string, data: ReportData): string[] {
 }
 
 function lossChart(data: ReportData): string {
+  const last = data.epochs.length ? data.epochs[data.epochs.length - 1].epoch : 1;
   return lineChart({
     title: 'training loss',
     xLabel: 'epoch',
     yLabel: 'cross-entropy',
+    xRange: [Math.min(0, ...data.batchLosses.map((p) => Math.floor(p[0]))), last],
     series: [
       { name: 'per batch', color: '#9ecae1', points: data.batchLosses, width: 1 },
-      { name: 'epoch mean', color: '#08519c', points: data.epochs.map((e) => [e.epoch, e.loss]) },
+      // An epoch's mean is drawn at the middle of the epoch.
+      { name: 'epoch mean', color: '#08519c', points: data.epochs.map((e) => [e.epoch - 0.5, e.loss]) },
     ],
   });
 }
 
 function accuracyChart(data: ReportData): string {
   const last = data.epochs.length ? data.epochs[data.epochs.length - 1].epoch : 1;
+  const first = data.epochs.length ? data.epochs[0].epoch - 1 : 0;
   const lowest = Math.min(data.testAccuracy, ...data.epochs.map((e) => e.accuracy));
   return lineChart({
-    yRange: [Math.floor(lowest * 20) / 20, 1],
     title: 'accuracy',
     xLabel: 'epoch',
     yLabel: 'accuracy',
+    xRange: [first, last],
+    yRange: [Math.floor(lowest * 20) / 20, 1],
+    legend: 'bottom',
     series: [
-      { name: 'training (epoch mean)', color: '#08519c', points: data.epochs.map((e) => [e.epoch, e.accuracy]) },
+      { name: 'training (epoch mean)', color: '#08519c', points: data.epochs.map((e) => [e.epoch - 0.5, e.accuracy]) },
       { name: `test: ${(100 * data.testAccuracy).toFixed(2)}%`, color: '#d94801', points: [[last, data.testAccuracy]] },
     ],
   });

@@ -18,8 +18,11 @@ export interface ChartOptions {
   xLabel: string;
   yLabel: string;
   series: Series[];
-  /** Fixed y range; by default the data's range. */
+  /** Fixed ranges; by default the data's. */
+  xRange?: [number, number];
   yRange?: [number, number];
+  /** Where the legend goes, so that it does not hide the lines (default top). */
+  legend?: 'top' | 'bottom';
 }
 
 const W = 640;
@@ -30,7 +33,7 @@ const M = { left: 70, right: 20, top: 40, bottom: 50 };
 export function lineChart(options: ChartOptions): string {
   const all = options.series.flatMap((s) => s.points);
   if (all.length === 0) throw new RangeError(`lineChart(${options.title}): no points`);
-  const [x0, x1] = range(all.map((p) => p[0]));
+  const [x0, x1] = options.xRange ?? range(all.map((p) => p[0]));
   const [y0, y1] = options.yRange ?? range(all.map((p) => p[1]));
   const sx = (x: number): number => M.left + ((x - x0) / (x1 - x0 || 1)) * (W - M.left - M.right);
   const sy = (y: number): number => H - M.bottom - ((y - y0) / (y1 - y0 || 1)) * (H - M.top - M.bottom);
@@ -49,12 +52,13 @@ export function lineChart(options: ChartOptions): string {
     parts.push(text(M.left - 6, sy(y) + 4, format(y), 'end', 11));
     parts.push(`<line x1="${M.left}" y1="${sy(y)}" x2="${W - M.right}" y2="${sy(y)}" stroke="#ddd"/>`);
   }
+  const legendTop = options.legend === 'bottom' ? H - M.bottom - 12 - 18 * options.series.length : M.top + 6;
   options.series.forEach((s, k) => {
     const path = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`).join(' ');
     parts.push(`<polyline fill="none" stroke="${s.color}" stroke-width="${s.width ?? 2}" points="${path}"/>`);
     if (s.points.length === 1) parts.push(`<circle cx="${sx(s.points[0][0])}" cy="${sy(s.points[0][1])}" r="4" fill="${s.color}"/>`);
-    parts.push(`<rect x="${W - M.right - 190}" y="${M.top + 6 + 18 * k}" width="12" height="12" fill="${s.color}"/>`);
-    parts.push(text(W - M.right - 172, M.top + 16 + 18 * k, s.name, 'start', 12));
+    parts.push(`<rect x="${W - M.right - 190}" y="${legendTop + 18 * k}" width="12" height="12" fill="${s.color}"/>`);
+    parts.push(text(W - M.right - 172, legendTop + 10 + 18 * k, s.name, 'start', 12));
   });
   return svg(W, H, parts);
 }
