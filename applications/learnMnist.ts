@@ -95,7 +95,49 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   const { train, test, testSource } = loadData(settings);
   log(`training on ${train.name}: ${train.length} images`);
   log(`testing on ${testSource}`);
+  const run = setUpTraining(settings, train, log);
 
+  const progress = options.progress === undefined ? process.stderr : options.progress;
+  const bar = progress ? new ProgressBar(progress, settings.epochs) : null;
+  const epochs: EpochRecord[] = [];
+  const batchLosses: [number, number][] = [];
+  const firstEpoch = settings.resume ? resume(settings.resume, run, log) : 0;
+  const lastEpoch = Math.min(settings.epochs, settings.stopAfter ?? Infinity);
+  for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
+    epochs.push(trainEpoch(run, epoch, settings.seed, bar, batchLosses));
+    if (settings.save) nn.saveCheckpoint(settings.save, run, { epoch: String(epoch + 1), settings: JSON.stringify(settings) });
+  }
+  if (settings.save) log(`checkpoint: ${settings.save}`);
+
+  const evaluation = evaluate(run.model, test);
+  const accuracy = evaluation.correct / test.length;
+  const wallSeconds = (Date.now() - started) / 1000;
+  const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
+  if (settings.report) {
+    writeReport(settings.report, {
+      settings: { ...settings, device: getDevice(), trainingData: train.name, trainingImages: train.length, testData: testSource, parameters: run.model.parameterCount(), node: process.version },
+      results: { testAccuracy: accuracy, correct: evaluation.correct, total: test.length, wallSeconds, trainSeconds },
+      epochs, batchLosses, testAccuracy: accuracy, confusion: evaluation.confusion, mistakes: evaluation.mistakes,
+    });
+    log(`report: ${settings.report}`);
+  }
+  const imagesTrained = epochs.reduce((n, e) => n + e.imagesPerSecond * e.seconds, 0);
+  log(`wall time: ${wallSeconds.toFixed(1)} s (training ${trainSeconds.toFixed(1)} s, ${trainSeconds > 0 ? Math.round(imagesTrained / trainSeconds) : 0} img/s)`);
+  log(`test accuracy: ${accuracy.toFixed(4)} (${evaluation.correct}/${test.length})`);
+  return { accuracy, correct: evaluation.correct, total: test.length, testSource, wallSeconds, epochs, confusion: evaluation.confusion, model: run.model };
+}
+
+// ---- training -------------------------------------------------------------------------------------
+
+/** What one training run holds: the model, its batches, Adam and the one-cycle schedule. */
+interface TrainingRun {
+  model: nn.Module;
+  loader: nn.data.DataLoader;
+  optimizer: optim.Adam;
+  scheduler: optim.OneCycleLR;
+}
+
+function setUpTraining(settings: Settings, train: ImageDataset, log: (line: string) => void): TrainingRun {
   manualSeed(settings.seed);
   const model = new models[settings.model]();
   const loader = new nn.data.DataLoader(train, {
@@ -106,41 +148,11 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   const scheduler = new optim.OneCycleLR(optimizer, { maxLr: settings.lr, totalSteps: settings.epochs * loader.length });
   log(`model ${settings.model}: ${model.parameterCount().toLocaleString('en-US')} parameters; ${settings.epochs} epochs of ${loader.length} batches of ${settings.batchSize}; ` +
     `Adam, one-cycle up to lr ${settings.lr}; augmentation ${settings.augment ? 'shift ±2 px, rotate ±10°' : 'off'}; device ${getDevice()}`);
-
-  const firstEpoch = settings.resume ? resume(settings.resume, { model, optimizer, scheduler }, log) : 0;
-  const progress = options.progress === undefined ? process.stderr : options.progress;
-  const bar = progress ? new ProgressBar(progress, settings.epochs) : null;
-  const epochs: EpochRecord[] = [];
-  const batchLosses: [number, number][] = [];
-  const lastEpoch = Math.min(settings.epochs, settings.stopAfter ?? Infinity);
-  for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
-    epochs.push(trainEpoch(model, loader, optimizer, scheduler, epoch, settings.seed, bar, batchLosses));
-    if (settings.save) nn.saveCheckpoint(settings.save, { model, optimizer, scheduler }, { epoch: String(epoch + 1), settings: JSON.stringify(settings) });
-  }
-  const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
-  if (settings.save) log(`checkpoint: ${settings.save}`);
-
-  const evaluation = evaluate(model, test);
-  const wallSeconds = (Date.now() - started) / 1000;
-  const accuracy = evaluation.correct / test.length;
-  if (settings.report) {
-    writeReport(settings.report, {
-      settings: { ...settings, device: getDevice(), trainingData: train.name, trainingImages: train.length, testData: testSource, parameters: model.parameterCount(), node: process.version },
-      results: { testAccuracy: accuracy, correct: evaluation.correct, total: test.length, wallSeconds, trainSeconds },
-      epochs, batchLosses, testAccuracy: accuracy, confusion: evaluation.confusion, mistakes: evaluation.mistakes,
-    });
-    log(`report: ${settings.report}`);
-  }
-  const trained = epochs.reduce((n, e) => n + e.imagesPerSecond * e.seconds, 0);
-  log(`wall time: ${wallSeconds.toFixed(1)} s (training ${trainSeconds.toFixed(1)} s, ${trainSeconds > 0 ? Math.round(trained / trainSeconds) : 0} img/s)`);
-  log(`test accuracy: ${accuracy.toFixed(4)} (${evaluation.correct}/${test.length})`);
-  return { accuracy, correct: evaluation.correct, total: test.length, testSource, wallSeconds, epochs, confusion: evaluation.confusion, model };
+  return { model, loader, optimizer, scheduler };
 }
 
-// ---- training -------------------------------------------------------------------------------------
-
-function trainEpoch(model: nn.Module, loader: nn.data.DataLoader, optimizer: optim.Optimizer, scheduler: optim.LRScheduler,
-  epoch: number, seed: number, bar: ProgressBar | null, batchLosses: [number, number][]): EpochRecord {
+function trainEpoch({ model, loader, optimizer, scheduler }: TrainingRun, epoch: number, seed: number,
+  bar: ProgressBar | null, batchLosses: [number, number][]): EpochRecord {
   model.train();
   manualSeed(seed * 1009 + epoch); // dropout masks: the same for a resumed run as for an uninterrupted one
   loader.setEpoch(epoch);
