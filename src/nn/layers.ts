@@ -99,47 +99,36 @@ export class Conv2d extends Module {
   }
 }
 
-/** Largest value of each kernel window; stride defaults to the kernel size. */
-export class MaxPool2d extends Module {
+/** What MaxPool2d and AvgPool2d share: the window settings, and how they print. */
+abstract class Pool2d extends Module {
   constructor(
     /** Window size, [kh, kw] or one number for both. */
     readonly kernelSize: Pair,
     /** Step between windows; the kernel size when left out. */
     readonly stride?: Pair,
-    /** −∞ cells added on each side (at most half the kernel). */
+    /** Cells added on each side (at most half the kernel): −∞ for max, zeros (counted) for the mean. */
     readonly padding: Pair = 0,
   ) {
     super();
   }
 
+  protected describe(): string {
+    const stride = JSON.stringify(this.stride ?? this.kernelSize);
+    return `${this.constructor.name}(kernel=${JSON.stringify(this.kernelSize)}, stride=${stride}, padding=${JSON.stringify(this.padding)})`;
+  }
+}
+
+/** Largest value of each kernel window; stride defaults to the kernel size. */
+export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return x.maxPool2d(this.kernelSize, this.stride, this.padding);
-  }
-
-  protected describe(): string {
-    return `MaxPool2d(${JSON.stringify(this.kernelSize)})`;
   }
 }
 
 /** Mean of each kernel window; stride defaults to the kernel size. */
-export class AvgPool2d extends Module {
-  constructor(
-    /** Window size, [kh, kw] or one number for both. */
-    readonly kernelSize: Pair,
-    /** Step between windows; the kernel size when left out. */
-    readonly stride?: Pair,
-    /** Zero cells added on each side; they count in the mean. */
-    readonly padding: Pair = 0,
-  ) {
-    super();
-  }
-
+export class AvgPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return x.avgPool2d(this.kernelSize, this.stride, this.padding);
-  }
-
-  protected describe(): string {
-    return `AvgPool2d(${JSON.stringify(this.kernelSize)})`;
   }
 }
 
