@@ -7,7 +7,7 @@
 export { Tensor, tensor, apply, noGrad, enableGrad, isGradEnabled, toDot, renderSvg, traceBackward, BackwardTrace } from './tensor';
 export type { TensorOptions, Reduction, SliceSpec, Conv2dArgs, GraphNode, GraphPictureOptions, TraceEvent, TraceKind } from './tensor';
 export { Function } from './function';
-export { TensorData, manualSeed, setDevice, getDevice } from './data';
+export { TensorData, manualSeed, setDevice, getDevice, reclaimDeviceMemory } from './data';
 export type { NestedArray, Shape, DeviceName, DeviceOptions, GpuMode } from './data';
 export * as nn from './nn';
 export * as optim from './nn/optim';

@@ -258,6 +258,18 @@ describe('misuse errors', () => {
   });
 });
 
+describe('dispose', () => {
+  it('frees a tensor and every view of its storage; later use throws', () => {
+    const t = tensor([[1, 2], [3, 4]]);
+    const view = t.T;
+    t.dispose();
+    expect(t.data.isDisposed).toBe(true);
+    expect(view.data.isDisposed).toBe(true);
+    expect(() => view.toArray()).toThrow(/dispos/);
+    expect(() => t.add(1)).toThrow(/dispos/);
+  });
+});
+
 describe('printing and reading values', () => {
   it('prints like PyTorch', () => {
     expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');

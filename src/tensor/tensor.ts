@@ -198,6 +198,14 @@ export class Tensor {
     return new Tensor(this.data);
   }
 
+  /**
+   * Frees this tensor's values now (its GL textures on the gpu device) instead of when the garbage
+   * collector finds them. They are shared with every view of the same storage: any later use throws.
+   */
+  dispose(): void {
+    this.data.dispose();
+  }
+
   /** A copy in new storage; gradients flow through it. */
   clone(): Tensor {
     return apply(new F.Copy(), this);
