@@ -285,8 +285,7 @@ export class Tensor {
    * other exponents use exp(e·ln x), which is NaN for negative x, as in PyTorch.
    */
   pow(exponent: Tensor | number): Tensor {
-    if (typeof exponent !== 'number') return this.log().mul(exponent).exp();
-    if (!Number.isInteger(exponent)) return this.log().mul(exponent).exp();
+    if (typeof exponent !== 'number' || !Number.isInteger(exponent)) return this.log().mul(exponent).exp();
     if (exponent < 0) return this.pow(-exponent).reciprocal();
     if (exponent === 0) return this.mul(0).add(1);
     // Square-and-multiply: x^13 = x^8 · x^4 · x.
