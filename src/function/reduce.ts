@@ -6,7 +6,7 @@
  */
 import type { TensorData } from '../data';
 import { Function } from './function';
-import { equal } from './helpers';
+import { fill } from './helpers';
 
 /** Shared by Sum and Max: the axes, and the input and kept-dims shapes needed to undo the reduction. */
 abstract class Reduction extends Function {
@@ -46,8 +46,11 @@ export class Max extends Reduction {
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
-    const isMax = equal(x, out.expand(x.shape));
-    const count = isMax.sum(this.axes);
-    return [isMax.mul(this.kept(grad).div(count).expand(x.shape))];
+    // x ≤ max everywhere, so [x = max] = 1 − [x < max]: one comparison finds the cells that lose.
+    const loses = x.cmplt(out.expand(x.shape));
+    const cells = x.shape.reduce((n, d, i) => (this.axes.includes(i) ? n * d : n), 1);
+    const count = fill(cells, out).sub(loses.sum(this.axes));
+    const share = this.kept(grad).div(count).expand(x.shape);
+    return [loses.where(fill(0, x), share)];
   }
 }
