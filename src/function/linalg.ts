@@ -82,31 +82,48 @@ export class Conv2d extends Function {
 
   /**
    * ∂L/∂x as one transposed convolution: the output gradient, spread out by the stride (zeros between
-   * its cells) and padded by (k−1)·dilation, is correlated with the flipped weights. Each input cell
-   * then collects every output cell whose window read it, in a single mulacc.
+   * its cells) and padded so that its windows land on the input's own cells (not on the padding), is
+   * correlated with the flipped weights. Each input cell then collects every output cell whose window
+   * read it, in a single mulacc.
    */
   private inputGrad(g: TensorData, w: TensorData, windowShape: readonly number[]): TensorData {
     const [batch, groups, cg, , , kh, kw] = windowShape;
     const og = w.shape[0] / groups;
     const { stride, padding, dilation } = this.options;
     const spread = spreadByStride(g, stride);
-    const [padH, padW] = [(kh - 1) * dilation[0], (kw - 1) * dilation[1]];
-    const windows = spread
-      .pad([[0, 0], [0, 0], [0, 0], [padH, padH], [padW, padW]])
+    const [, , , paddedH, paddedW] = this.paddedShape;
+    const [height, width] = [paddedH - 2 * padding[0], paddedW - 2 * padding[1]];
+    const rows = gradientReach(spread.shape[3], kh, dilation[0], padding[0], height);
+    const cols = gradientReach(spread.shape[4], kw, dilation[1], padding[1], width);
+    const windows = padOrCrop(spread, [[0, 0], [0, 0], [0, 0], rows.margins, cols.margins])
       .window([3, 4], [kh, kw], [1, 1], dilation);
-    const [reachH, reachW] = windows.shape.slice(3, 5);
-    const full = [batch, groups, cg, reachH, reachW, og, kh, kw];
-    const gs = windows.permute([0, 1, 3, 4, 2, 5, 6]).reshape([batch, groups, 1, reachH, reachW, og, kh, kw]).expand(full);
+    const full = [batch, groups, cg, rows.cells, cols.cells, og, kh, kw];
+    const gs = windows.permute([0, 1, 3, 4, 2, 5, 6]).reshape([batch, groups, 1, rows.cells, cols.cells, og, kh, kw]).expand(full);
     const flipped = w.reshape([groups, og, cg, kh, kw]).stride([1, 1, 1, -1, -1]);
     const ws = flipped.permute([0, 2, 1, 3, 4]).reshape([1, groups, cg, 1, 1, og, kh, kw]).expand(full);
-    const [, , , height, width] = this.paddedShape;
+    const reached = gs.mulacc(ws, [5, 6, 7]).reshape([batch, groups * cg, rows.cells, cols.cells]);
     // Rows and columns past the last window's reach were read by no window: their gradient is 0.
-    const padded = gs.mulacc(ws, [5, 6, 7])
-      .reshape([batch, groups, cg, reachH, reachW])
-      .pad([[0, 0], [0, 0], [0, 0], [0, height - reachH], [0, width - reachW]]);
-    const [ph, pw] = padding;
-    return padded
-      .reshape([batch, groups * cg, height, width])
-      .shrink([[0, batch], [0, groups * cg], [ph, height - ph], [pw, width - pw]]);
+    return rows.cells === height && cols.cells === width
+      ? reached
+      : reached.pad([[0, 0], [0, 0], [0, height - rows.cells], [0, width - cols.cells]]);
   }
+}
+
+/**
+ * Along one axis of the transposed convolution: how many input cells (from the first unpadded one)
+ * some window reached, and the margins to add before and after the spread gradient (negative: cut)
+ * so that its windows of `kernel` cells produce exactly those cells.
+ */
+function gradientReach(spread: number, kernel: number, dilation: number, padding: number, size: number): { cells: number; margins: [number, number] } {
+  const span = (kernel - 1) * dilation;
+  const cells = Math.min(size, spread + span - padding);
+  const before = span - padding;
+  return { cells, margins: [before, cells + span - before - spread] };
+}
+
+/** Pads (positive margins) or cuts (negative margins) each axis: [before, after] per axis. */
+function padOrCrop(x: TensorData, margins: readonly (readonly [number, number])[]): TensorData {
+  const cut = x.shrink(margins.map(([before, after], i) => [Math.max(0, -before), x.shape[i] - Math.max(0, -after)]));
+  const added = margins.map(([before, after]): [number, number] => [Math.max(0, before), Math.max(0, after)]);
+  return added.every(([before, after]) => before === 0 && after === 0) ? cut : cut.pad(added);
 }
