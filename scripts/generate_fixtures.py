@@ -320,7 +320,10 @@ op('conv2d_groups_bias', [U(1, 4, 4, 4), U(6, 2, 2, 2), U(6)], lambda x, w, b: F
 op('conv2d_all', [U(1, 4, 5, 5), U(4, 2, 3, 3), U(4)],
    lambda x, w, b: F.conv2d(x, w, b, stride=2, padding=1, dilation=2, groups=2))
 op('conv2d_tuple_args', [U(1, 2, 5, 6), U(3, 2, 2, 3)], lambda x, w: F.conv2d(x, w, stride=(2, 1), padding=(1, 0)))
+op('conv2d_wide_padding', [U(1, 2, 4, 5), U(2, 2, 3, 3)], lambda x, w: F.conv2d(x, w, padding=3))
+op('conv2d_stride_past_reach', [U(1, 1, 6, 6), U(2, 1, 2, 2)], lambda x, w: F.conv2d(x, w, stride=3, padding=(1, 0)))
 op('maxPool2d', [D(1, 2, 4, 4)], lambda x: F.max_pool2d(x, 2))
+op('maxPool2d_floor', [D(1, 2, 5, 7)], lambda x: F.max_pool2d(x, 2))
 op('maxPool2d_overlap', [D(1, 2, 7, 7)], lambda x: F.max_pool2d(x, 3, 2))
 op('maxPool2d_padding', [D(1, 1, 6, 6)], lambda x: F.max_pool2d(x, 3, 2, 1))
 op('maxPool2d_tuple', [D(2, 1, 4, 6)], lambda x: F.max_pool2d(x, (2, 3)))
@@ -328,6 +331,7 @@ op('avgPool2d', [U(1, 2, 4, 4)], lambda x: F.avg_pool2d(x, 2))
 op('avgPool2d_overlap', [U(1, 2, 7, 7)], lambda x: F.avg_pool2d(x, 3, 2))
 op('avgPool2d_padding', [U(1, 1, 6, 6)], lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=True))
 op('avgPool2d_tuple', [U(2, 1, 4, 6)], lambda x: F.avg_pool2d(x, (2, 3)))
+op('avgPool2d_floor', [U(1, 1, 5, 5)], lambda x: F.avg_pool2d(x, 2))
 
 # linear
 op('linear', [U(3, 4), U(2, 4)], lambda x, w: F.linear(x, w))

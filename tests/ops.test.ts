@@ -186,7 +186,10 @@ const opTable: Record<string, TensorFn> = {
   conv2d_groups_bias: (x, w, b) => x.conv2d(w, b, { groups: 2 }),
   conv2d_all: (x, w, b) => x.conv2d(w, b, { stride: 2, padding: 1, dilation: 2, groups: 2 }),
   conv2d_tuple_args: (x, w) => x.conv2d(w, undefined, { stride: [2, 1], padding: [1, 0] }),
+  conv2d_wide_padding: (x, w) => x.conv2d(w, undefined, { padding: 3 }),
+  conv2d_stride_past_reach: (x, w) => x.conv2d(w, undefined, { stride: 3, padding: [1, 0] }),
   maxPool2d: (x) => x.maxPool2d(2),
+  maxPool2d_floor: (x) => x.maxPool2d(2),
   maxPool2d_overlap: (x) => x.maxPool2d(3, 2),
   maxPool2d_padding: (x) => x.maxPool2d(3, 2, 1),
   maxPool2d_tuple: (x) => x.maxPool2d([2, 3]),
@@ -194,6 +197,7 @@ const opTable: Record<string, TensorFn> = {
   avgPool2d_overlap: (x) => x.avgPool2d(3, 2),
   avgPool2d_padding: (x) => x.avgPool2d(3, 2, 1),
   avgPool2d_tuple: (x) => x.avgPool2d([2, 3]),
+  avgPool2d_floor: (x) => x.avgPool2d(2),
 
   // linear
   linear: (x, w) => x.linear(w),

@@ -638,12 +638,14 @@ export class Tensor {
 
   /** Largest value in each window over the last two dims; stride defaults to the kernel size. */
   maxPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
-    return this.pool2d('maxPool2d', kernel, stride, padding, -Infinity).max([-2, -1]);
+    const { windows, cellAxes } = this.poolWindows('maxPool2d', kernel, stride, padding, -Infinity);
+    return windows.max(cellAxes);
   }
 
   /** Mean of each window over the last two dims (padding cells count, as in PyTorch's default). */
   avgPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
-    return this.pool2d('avgPool2d', kernel, stride, padding, 0).mean([-2, -1]);
+    const { windows, cellAxes } = this.poolWindows('avgPool2d', kernel, stride, padding, 0);
+    return windows.mean(cellAxes);
   }
 
   /** Zeroes each value with probability p and scales the rest by 1/(1−p); the identity when not training. */
@@ -747,16 +749,29 @@ export class Tensor {
     return list.sort((a, b) => a - b);
   }
 
-  private pool2d(op: string, kernel: number | [number, number], stride: number | [number, number] | undefined,
-    padding: number | [number, number], padValue: number): Tensor {
+  /**
+   * The pooling windows over the last two dims, and the two axes that index a cell within a window.
+   * Windows that tile the input (stride = kernel, no padding) are a reshape, [..., H/kh, kh, W/kw, kw]:
+   * a view whose backward is a view too. Other windows are a window view, whose backward folds the
+   * windows back onto the input. Rows and columns past the last whole window are left out, as in PyTorch.
+   */
+  private poolWindows(op: string, kernel: number | [number, number], stride: number | [number, number] | undefined,
+    padding: number | [number, number], padValue: number): { windows: Tensor; cellAxes: number[] } {
     if (this.ndim < 2) throw new RangeError(`${op}: expected at least 2 dims ([..., H, W]), got ${formatShape(this.shape)}`);
     const k = pair(kernel, 'kernel');
     const s = pair(stride ?? kernel, 'stride');
     const [ph, pw] = pair(padding, 'padding');
     if (ph > k[0] / 2 || pw > k[1] / 2) throw new RangeError(`${op}: padding ${formatShape([ph, pw])} must be at most half the kernel ${formatShape(k)}`);
-    const padded = ph || pw ? this.pad([pw, pw, ph, ph], padValue) : this;
     const r = this.ndim;
-    return apply(new F.Window([r - 2, r - 1], k, s, [1, 1]), padded);
+    const [h, w] = this.shape.slice(r - 2);
+    const [rows, cols] = [Math.floor(h / k[0]), Math.floor(w / k[1])];
+    if (ph === 0 && pw === 0 && s[0] === k[0] && s[1] === k[1] && rows > 0 && cols > 0) {
+      const tiles = rows * k[0] === h && cols * k[1] === w;
+      const whole = tiles ? this : this.narrow(r - 2, 0, rows * k[0]).narrow(r - 1, 0, cols * k[1]);
+      return { windows: whole.reshape([...this.shape.slice(0, r - 2), rows, k[0], cols, k[1]]), cellAxes: [-3, -1] };
+    }
+    const padded = ph || pw ? this.pad([pw, pw, ph, ph], padValue) : this;
+    return { windows: apply(new F.Window([r - 2, r - 1], k, s, [1, 1]), padded), cellAxes: [-2, -1] };
   }
 
   private inPlace(op: string, compute: (own: TensorData, other: TensorData) => TensorData, other: Tensor | number): this {
