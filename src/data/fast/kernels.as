@@ -336,8 +336,9 @@ function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n
   for (; i < n; i++) store<f32>(addr(o + i * os), binaryScalar(op, load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs))));
 }
 
-/** Walk over views 0 = output, 1 = a, 2 = b. */
-export function binary(op: i32): void {
+/** Walk over views 0 = output, 1 = a, 2 = b, for one op (a constant once inlined: no switch per cell). */
+@inline
+function binaryWalk(op: i32): void {
   const blocks = startWalk(3);
   const rows = blockRows();
   const n = word(1);
@@ -347,6 +348,17 @@ export function binary(op: i32): void {
     let o = offsetOf(0); let a = offsetOf(1); let b = offsetOf(2);
     for (let r = 0; r < rows; r++, o += o1, a += a1, b += b1) binaryRow(op, o, os, a, as, b, bs, n);
     nextBlock(3);
+  }
+}
+
+export function binary(op: i32): void {
+  switch (op) {
+    case 0: binaryWalk(0); break;
+    case 1: binaryWalk(1); break;
+    case 2: binaryWalk(2); break;
+    case 3: binaryWalk(3); break;
+    case 4: binaryWalk(4); break;
+    default: binaryWalk(5);
   }
 }
 
@@ -371,8 +383,9 @@ function unaryVector(op: i32, x: v128): v128 {
   }
 }
 
-/** Walk over views 0 = output, 1 = x. */
-export function unary(op: i32): void {
+/** Walk over views 0 = output, 1 = x, for one op (a constant once inlined). */
+@inline
+function unaryWalk(op: i32): void {
   const blocks = startWalk(2);
   const rows = blockRows();
   const n = word(1);
@@ -389,6 +402,36 @@ export function unary(op: i32): void {
   }
 }
 
+export function unary(op: i32): void {
+  switch (op) {
+    case 0: unaryWalk(0); break;
+    case 1: unaryWalk(1); break;
+    default: unaryWalk(2);
+  }
+}
+
+/** One row of where: out[o + i·os] = c[..] ≠ 0 ? a[..] : b[..]; SIMD when out is contiguous and the inputs contiguous or broadcast. */
+@inline
+function whereRow(o: i32, os: i32, c: i32, cs: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
+  let i = 0;
+  if (n >= 4 && os == 1 && (cs == 1 || cs == 0) && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
+    const zero = f32x4.splat(0);
+    const c0 = f32x4.splat(load<f32>(addr(c)));
+    const a0 = f32x4.splat(load<f32>(addr(a)));
+    const b0 = f32x4.splat(load<f32>(addr(b)));
+    for (; i + 4 <= n; i += 4) {
+      const pick = f32x4.ne(cs == 1 ? v128.load(addr(c + i)) : c0, zero);
+      const x = as == 1 ? v128.load(addr(a + i)) : a0;
+      const y = bs == 1 ? v128.load(addr(b + i)) : b0;
+      v128.store(addr(o + i), v128.bitselect(x, y, pick));
+    }
+  }
+  for (; i < n; i++) {
+    const pick = load<f32>(addr(c + i * cs)) != 0;
+    store<f32>(addr(o + i * os), select<f32>(load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs)), pick));
+  }
+}
+
 /** Walk over views 0 = output, 1 = cond, 2 = a, 3 = b: out = cond ≠ 0 ? a : b. */
 export function where(): void {
   const blocks = startWalk(4);
@@ -398,12 +441,7 @@ export function where(): void {
   const o1 = rowStride(0); const c1 = rowStride(1); const a1 = rowStride(2); const b1 = rowStride(3);
   for (let k = 0; k < blocks; k++) {
     let o = offsetOf(0); let c = offsetOf(1); let a = offsetOf(2); let b = offsetOf(3);
-    for (let r = 0; r < rows; r++, o += o1, c += c1, a += a1, b += b1) {
-      for (let i = 0; i < n; i++) {
-        const pick = load<f32>(addr(c + i * cs)) != 0;
-        store<f32>(addr(o + i * os), select<f32>(load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs)), pick));
-      }
-    }
+    for (let r = 0; r < rows; r++, o += o1, c += c1, a += a1, b += b1) whereRow(o, os, c, cs, a, as, b, bs, n);
     nextBlock(4);
   }
 }
