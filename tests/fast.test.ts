@@ -8,8 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Tensor } from '../src';
-import { TensorData, cpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
+import { TensorData, cpuBackend, reclaimDeviceMemory, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend, setFastThreads } from '../src/data/fast';
+import { arrayPoolStats } from '../src/data/fast/arrayPool';
 import { THREAD_MIN_FLOPS } from '../src/data/fast/gemm';
 import { threadsAllowed } from '../src/data/fast/threads';
 import { SPARSE, WASM_MIN_CELLS } from '../src/data/fast/wasmOps';
@@ -386,4 +387,25 @@ describe('fast backend: the WebAssembly module', () => {
     const script = join(__dirname, '..', 'src', 'data', 'fast', 'buildWasm.mjs');
     expect(() => execFileSync(process.execPath, [script, '--check'], { stdio: 'pipe' })).not.toThrow();
   }, 120_000);
+});
+
+describe('fast backend: recycled output arrays', () => {
+  const big = (seed: number): StridedView => ({
+    array: Float32Array.from({ length: 1 << 16 }, (_, i) => ((i * 7 + seed) % 13) - 6), shape: [1 << 16], strides: [1], offset: 0,
+  });
+
+  it('reuses the buffers of outputs that were garbage-collected, and never those of live ones', () => {
+    const [a, b] = [big(1), big(2)];
+    const kept = fastBackend.binary('mul', a, b);
+    const expected = Array.from(kept);
+    const before = arrayPoolStats();
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 20; i++) fastBackend.binary('add', a, b); // dropped at once
+      reclaimDeviceMemory(); // a full garbage collection: the dropped outputs' buffers come back
+    }
+    const after = arrayPoolStats();
+    expect(after.reused - before.reused).toBeGreaterThan(50);
+    expect(Array.from(kept)).toEqual(expected);
+    expect(Array.from(fastBackend.binary('sub', a, b))).toEqual(Array.from(cpuBackend.binary('sub', a, b)));
+  });
 });

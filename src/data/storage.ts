@@ -130,14 +130,24 @@ export class Storage {
  * The parts of a FinalizationRegistry used here (typed locally: the ES2020 lib of tsconfig predates
  * it), including the not yet standard synchronous `cleanupSome`.
  */
-interface Finalizers {
-  register(target: object, held: OnDevice, unregisterToken: object): void;
+export interface Finalizers<Held> {
+  register(target: object, held: Held, unregisterToken?: object): void;
   unregister(unregisterToken: object): void;
   cleanupSome?: () => void;
 }
-type FinalizersClass = new (cleanup: (held: OnDevice) => void) => Finalizers;
+type FinalizersClass<Held> = new (cleanup: (held: Held) => void) => Finalizers<Held>;
 
-let registry: Finalizers | null = null;
+/**
+ * A FinalizationRegistry that offers `cleanupSome` where this V8 allows it (see the header), so
+ * that a synchronous loop can run the callbacks of already-collected targets.
+ */
+export function finalizationRegistry<Held>(cleanup: (held: Held) => void): Finalizers<Held> {
+  const Registry = fromFreshContext<FinalizersClass<Held>>('harmony-weak-refs-with-cleanup-some', 'FinalizationRegistry') ??
+    (globalThis as unknown as { FinalizationRegistry: FinalizersClass<Held> }).FinalizationRegistry;
+  return new Registry(cleanup);
+}
+
+let registry: Finalizers<OnDevice> | null = null;
 let collectGarbage: (() => void) | null = null;
 /** What the automatic release has done so far (for tests and benchmarks). */
 export interface ReclaimStats {
@@ -153,15 +163,12 @@ let threshold = { bytes: RECLAIM_BYTES, buffers: RECLAIM_BUFFERS };
 let warned = false;
 
 /** The registry, made on first use (importing tsgrad sets no V8 flag). */
-function finalizers(): Finalizers {
+function finalizers(): Finalizers<OnDevice> {
   if (registry === null) {
-    const release = ({ buffer, memory }: OnDevice): void => {
+    registry = finalizationRegistry(({ buffer, memory }: OnDevice): void => {
       memory.release(buffer);
       stats.releasedByGc++;
-    };
-    const Registry = fromFreshContext<FinalizersClass>('harmony-weak-refs-with-cleanup-some', 'FinalizationRegistry') ??
-      (globalThis as unknown as { FinalizationRegistry: FinalizersClass }).FinalizationRegistry;
-    registry = new Registry(release);
+    });
     collectGarbage = (globalThis as { gc?: () => void }).gc ?? fromFreshContext<() => void>('expose-gc', 'gc');
   }
   return registry;

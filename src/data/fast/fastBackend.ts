@@ -4,12 +4,13 @@
  * loops (elementwise.ts) for small tensors and for exp, log and sin. Small mulaccs, and patterns that
  * do not factor into a matrix product, run on the reference loop (../cpu.ts).
  *
- * May import: ../backend, ../cpu, ../ops, ../shape, ./elementwise, ./gemm, ./wasmOps.
+ * May import: ../backend, ../cpu, ../ops, ../shape, ./arrayPool, ./elementwise, ./gemm, ./wasmOps.
  */
 import type { Backend, StridedView } from '../backend';
 import { cpuBackend, isPacked } from '../cpu';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
 import { numel } from '../shape';
+import { outputArray } from './arrayPool';
 import * as js from './elementwise';
 import { gemmMulacc } from './gemm';
 import { binaryWasm, gatherWasm, reduceWasm, scatterWasm, unaryWasm, whereWasm } from './wasmOps';
@@ -27,7 +28,11 @@ function mulacc(a: StridedView, b: StridedView, axes: readonly number[]): Float3
 }
 
 function gather(x: StridedView): Float32Array {
-  if (isPacked(x.shape, x.strides)) return x.array.slice(x.offset, x.offset + numel(x.shape));
+  if (isPacked(x.shape, x.strides)) {
+    const out = outputArray(numel(x.shape));
+    out.set(x.array.subarray(x.offset, x.offset + out.length));
+    return out;
+  }
   return gatherWasm(x) ?? js.gather(x);
 }
 

@@ -11,9 +11,10 @@
  * 3. The `unpack` kernel copies C (padded, [batch][Mp][Np]) into the output's row-major order through the
  *    output tables, and the output is copied out of the memory.
  *
- * May import: ../backend, ./lowering, ./threads, ./wasm.
+ * May import: ../backend, ./arrayPool, ./lowering, ./threads, ./wasm.
  */
 import type { StridedView } from '../backend';
+import { outputArray } from './arrayPool';
 import { planGemm, type OperandTables } from './lowering';
 import { helperThread, threadsAllowed, type GemmArgs } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
@@ -99,5 +100,7 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
   const columnsOuter = rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]);
   rt.kernels.unpack(out, c, c2, stageTable(rt, plan.out.batch), plan.batch, stageTable(rt, rows), plan.m,
     stageTable(rt, cols), plan.n, mPanels * MR, nPanels * NR, columnsOuter);
-  return rt.heap.slice(out / 4, out / 4 + outSize) as Float32Array;
+  const result = outputArray(outSize);
+  result.set(rt.heap.subarray(out / 4, out / 4 + outSize));
+  return result;
 }

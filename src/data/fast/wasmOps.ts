@@ -9,11 +9,12 @@
  * small tensors, whose copies and call cost more than the loop; sparse views, whose span is much
  * larger than their cells; and walks deeper than MAX_RANK axes.
  *
- * May import: ../backend, ../ops, ../shape, ./strided, ./wasm.
+ * May import: ../backend, ../ops, ../shape, ./arrayPool, ./strided, ./wasm.
  */
 import type { StridedView } from '../backend';
 import { reduceMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
 import { numel, rowMajorStrides, type Shape } from '../shape';
+import { outputArray } from './arrayPool';
 import { planLoop, type LoopPlan } from './strided';
 import { wasmRuntime, type WasmRuntime } from './wasm';
 
@@ -83,8 +84,11 @@ function output(rt: WasmRuntime, count: number): number {
   return rt.alloc(count) / 4;
 }
 
+/** The packed output, copied out of the memory into a (recycled) array. */
 function result(rt: WasmRuntime, at: number, count: number): Float32Array {
-  return rt.heap.slice(at, at + count) as Float32Array;
+  const out = outputArray(count);
+  out.set(rt.heap.subarray(at, at + count));
+  return out;
 }
 
 /** Stages the inputs and an output, plans the walk; null when an input is sparse or the walk too deep. */
