@@ -158,6 +158,11 @@ function pack4(d: usize, at: usize, panel: usize, kTable: usize, k: i32): void {
   const o1 = <usize>(i32At(panel, 1) - l0) << 2;
   const o2 = <usize>(i32At(panel, 2) - l0) << 2;
   const o3 = <usize>(i32At(panel, 3) - l0) << 2;
+  if (o1 == 4 && o2 == 8 && o3 == 12) {
+    // Consecutive lines (neighbouring pixels of a convolution): one vector load per k.
+    for (let kk = 0; kk < k; kk++, d += 16) v128.store(d, v128.load(at + (<usize>i32At(kTable, kk) << 2)));
+    return;
+  }
   for (let kk = 0; kk < k; kk++, d += 16) {
     const p = at + (<usize>i32At(kTable, kk) << 2);
     let v = f32x4.splat(load<f32>(p));
@@ -179,6 +184,14 @@ function pack8(d: usize, at: usize, panel: usize, kTable: usize, k: i32): void {
   const o5 = <usize>(i32At(panel, 5) - l0) << 2;
   const o6 = <usize>(i32At(panel, 6) - l0) << 2;
   const o7 = <usize>(i32At(panel, 7) - l0) << 2;
+  if (o1 == 4 && o2 == 8 && o3 == 12 && o4 == 16 && o5 == 20 && o6 == 24 && o7 == 28) {
+    for (let kk = 0; kk < k; kk++, d += 32) {
+      const p = at + (<usize>i32At(kTable, kk) << 2);
+      v128.store(d, v128.load(p));
+      v128.store(d, v128.load(p, 16), 16);
+    }
+    return;
+  }
   for (let kk = 0; kk < k; kk++, d += 32) {
     const p = at + (<usize>i32At(kTable, kk) << 2);
     let v = f32x4.splat(load<f32>(p));
