@@ -11,7 +11,7 @@ import { Tensor } from '../src';
 import { TensorData, cpuBackend, reclaimDeviceMemory, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend, setFastThreads } from '../src/data/fast';
 import { arrayPoolStats } from '../src/data/fast/arrayPool';
-import { THREAD_MIN_FLOPS } from '../src/data/fast/gemm';
+import { PACK_BUDGET, THREAD_MIN_FLOPS } from '../src/data/fast/gemm';
 import { threadsAllowed } from '../src/data/fast/threads';
 import { SPARSE, WASM_MIN_CELLS } from '../src/data/fast/wasmOps';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../src/data/ops';
@@ -58,7 +58,8 @@ function makeView(spec: ViewSpec): StridedView {
     offset += (shape[axis] - 1) * strides[axis];
     strides[axis] = -strides[axis];
   }
-  const array = Float32Array.from({ length: base + size + 3 }, () => (spec.coarse ? Math.round(random() * 8) / 4 : random()));
+  const array = new Float32Array(base + size + 3);
+  for (let i = 0; i < array.length; i++) array[i] = spec.coarse ? Math.round(random() * 8) / 4 : random();
   return { array, shape, strides, offset };
 }
 
@@ -67,8 +68,9 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
   let scale = 0;
   for (let i = 0; i < expected.length; i++) if (Number.isFinite(expected[i])) scale = Math.max(scale, Math.abs(expected[i]));
   for (let i = 0; i < expected.length; i++) {
-    const [a, e] = [actual[i], expected[i]];
-    if (Number.isNaN(e) || !Number.isFinite(e)) {
+    const a = actual[i];
+    const e = expected[i];
+    if (!Number.isFinite(e)) {
       expect(a).toBe(e);
     } else if (Math.abs(a - e) > 1e-6 + rtol * scale) {
       throw new Error(`cell ${i}: fast ${a}, reference ${e} (scale ${scale})`);
@@ -294,6 +296,60 @@ describe('fast backend: mulacc matches the reference', () => {
       expect(2 * 16 * 4000 * 72).toBeGreaterThanOrEqual(THREAD_MIN_FLOPS);
       checkMulacc(c, d, [2]);
       expect(threadsAllowed()).toBe(true); // the worker started: the split paths ran
+    } finally {
+      setFastThreads(2);
+    }
+  });
+
+  /** out[m, n] = Σ_k a·b for views of shape [m, n, k], by a plain loop (the reference is slow at these sizes). */
+  function plainMatmul(a: StridedView, b: StridedView): Float32Array {
+    const [m, n, k] = a.shape;
+    const out = new Float32Array(m * n);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let pa = a.offset + i * a.strides[0] + j * a.strides[1];
+        let pb = b.offset + i * b.strides[0] + j * b.strides[1];
+        let sum = 0;
+        for (let q = 0; q < k; q++, pa += a.strides[2], pb += b.strides[2]) sum += a.array[pa] * b.array[pb];
+        out[i * n + j] = sum;
+      }
+    }
+    return out;
+  }
+
+  /** Like matmulViews (A stored transposed) but filled with a cheap pattern: these operands hold millions of cells. */
+  function patternedMatmulViews(m: number, k: number, n: number, batch = 1): [StridedView, StridedView] {
+    const fill = (count: number, step: number): Float32Array => {
+      const array = new Float32Array(count);
+      for (let i = 0; i < count; i++) array[i] = ((i * step) % 17) / 8 - 1;
+      return array;
+    };
+    const shape = [batch, m, n, k];
+    return [
+      { array: fill(batch * k * m, 5), shape, strides: [k * m, 1, 0, m], offset: 0 },
+      { array: fill(batch * k * n, 3), shape, strides: [k * n, 0, 1, n], offset: 0 },
+    ];
+  }
+
+  it.each([1, 2])('products whose packs pass PACK_BUDGET go in chunks (%i threads): K slices, lines of X and Y, batch groups', (threads) => {
+    setFastThreads(threads);
+    try {
+      const packFloats = (m: number, k: number, n: number, batch: number): number => Math.max(1, batch) * (Math.ceil(m / 4) * 4 + Math.ceil(n / 8) * 8) * k;
+      const cases: [number, number, number][] = [
+        [4, 360_000, 8], // K slices summed into one C (split between the threads inside each slice)
+        [2200, 2000, 8], // chunks of X's lines
+        [1, 2000, 2200], // chunks of Y's lines
+        [3000, 1500, 5], // lines, with the operands swapped (that pads less)
+      ];
+      for (const [m, k, n] of cases) {
+        expect(packFloats(m, k, n, 0)).toBeGreaterThan(PACK_BUDGET);
+        const [a, b] = patternedMatmulViews(m, k, n);
+        const [a2, b2] = [a, b].map((v) => ({ ...v, shape: v.shape.slice(1), strides: v.strides.slice(1) }));
+        expectClose(fastBackend.mulacc(a2, b2, [2]), plainMatmul(a2, b2), 1e-5);
+      }
+      expect(packFloats(4, 1000, 8, 400)).toBeGreaterThan(PACK_BUDGET); // groups of batch items
+      const [a, b] = patternedMatmulViews(4, 1000, 8, 400);
+      checkMulacc(a, b, [3]);
     } finally {
       setFastThreads(2);
     }

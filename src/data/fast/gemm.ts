@@ -11,11 +11,16 @@
  * 3. The `unpack` kernel copies C (padded, [batch][Mp][Np]) into the output's row-major order through the
  *    output tables, and the output is copied out of the memory.
  *
+ * Packed operands can be much larger than the tensors they come from (im2col repeats each pixel kh·kw
+ * times), so a product whose packs would pass PACK_BUDGET floats is done in chunks: a group of batch
+ * items at a time, then lines of X and of Y, then slices of K added into the same C. The module's
+ * memory then stays near the size of the inputs and the output, whatever the batch size.
+ *
  * May import: ../backend, ./arrayPool, ./lowering, ./threads, ./wasm.
  */
 import type { StridedView } from '../backend';
 import { outputArray } from './arrayPool';
-import { planGemm, type OperandTables } from './lowering';
+import { planGemm, type GemmLayout, type OperandTables } from './lowering';
 import { helperThread, threadsAllowed, type GemmArgs } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 
@@ -23,42 +28,56 @@ import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 export const THREAD_MIN_FLOPS = 4e6;
 /** A K split needs this many k per half to pay. */
 const SPLIT_K_MIN = 256;
+/** Floats of packed X and Y held at once (16 MB); larger products go in chunks. */
+export const PACK_BUDGET = 4 * 2 ** 20;
+/** Chunks of lines and of K are multiples of these (the kernel's blocks: 16 panels of MR, KC). */
+const LINE_STEP = 64;
+const K_STEP = 256;
 
-/** Byte addresses of the packed operands and of C, and the sizes the kernel needs. */
+/** Byte addresses of the packed operands and of C (and of a second C for a K split, or 0). */
 interface Job {
-  x: number; y: number; c: number;
+  x: number; y: number; c: number; c2: number;
   batch: number; mPanels: number; nPanels: number; k: number;
+  /** Add to what C holds (every K slice after the first). */
+  addToC: boolean;
 }
 
-/** Runs the kernel on one or two threads; returns the byte address of a second C to add (K split), or 0. */
-function multiply(rt: WasmRuntime, job: Job, cFloats: number): number {
+/** True when a job of this shape splits its K between the threads (each half into its own C). */
+function splitsK(rt: WasmRuntime, batch: number, mPanels: number, nPanels: number, k: number): boolean {
+  return rt.shared && helperThread(rt) !== null && rt.kernels.taskCount(batch, mPanels, nPanels) < 2 && k >= 2 * SPLIT_K_MIN;
+}
+
+/** Runs the kernel on one or two threads. */
+function multiply(rt: WasmRuntime, job: Job): void {
   const { kernels } = rt;
   const tasks = kernels.taskCount(job.batch, job.mPanels, job.nPanels);
   const args = (c: number, k0: number, k1: number, first: number, last: number): GemmArgs =>
-    [job.x, job.y, c, job.mPanels, job.nPanels, job.k, k0, k1, first, last];
+    [job.x, job.y, c, job.mPanels, job.nPanels, job.k, k0, k1, first, last, job.addToC ? 1 : 0];
   const helper = rt.shared ? helperThread(rt) : null;
   if (helper && tasks >= 2) {
     const half = Math.ceil(tasks / 2);
     helper.run(args(job.c, 0, job.k, half, tasks), () => kernels.gemm(...args(job.c, 0, job.k, 0, half)));
-    return 0;
-  }
-  if (helper && job.k >= 2 * SPLIT_K_MIN) {
-    const c2 = rt.alloc(cFloats);
+  } else if (helper && job.c2 !== 0 && job.k >= 2 * SPLIT_K_MIN) {
     const half = Math.ceil(job.k / 2);
-    helper.run(args(c2, half, job.k, 0, tasks), () => kernels.gemm(...args(job.c, 0, half, 0, tasks)));
-    return c2;
+    helper.run(args(job.c2, half, job.k, 0, tasks), () => kernels.gemm(...args(job.c, 0, half, 0, tasks)));
+  } else {
+    kernels.gemm(...args(job.c, 0, job.k, 0, tasks));
   }
-  kernels.gemm(...args(job.c, 0, job.k, 0, tasks));
-  return 0;
 }
 
-/** Copies the span of storage an operand reaches into the memory; returns the float index of its offset. */
-function stageOperand(rt: WasmRuntime, view: StridedView, tables: OperandTables): number {
+/** An operand in the memory: the byte addresses of its staged storage and of its three offset tables. */
+interface Staged {
+  src: number; batch: number; lines: number; k: number;
+}
+
+/** Copies the span of storage an operand reaches, and its tables, into the memory. */
+function stage(rt: WasmRuntime, view: StridedView, tables: OperandTables): Staged {
   const lo = view.offset + tables.lo;
   const hi = view.offset + tables.hi;
-  const at = rt.alloc(hi - lo + 1) / 4;
-  rt.heap.set(view.array.subarray(lo, hi + 1), at);
-  return at + (view.offset - lo);
+  const at = rt.alloc(hi - lo + 1);
+  rt.heap.set(view.array.subarray(lo, hi + 1), at / 4);
+  const src = at + (view.offset - lo) * 4;
+  return { src, batch: stageTable(rt, tables.batch), lines: stageTable(rt, tables.lines), k: stageTable(rt, tables.k) };
 }
 
 /** Copies an offset table into the memory; returns its byte address. */
@@ -68,15 +87,38 @@ function stageTable(rt: WasmRuntime, table: Int32Array): number {
   return at;
 }
 
-/** Packs one operand into panels of `width` lines (see kernels.as). */
-function packOperand(rt: WasmRuntime, view: StridedView, op: OperandTables, batch: number, lines: number, k: number, width: number): number {
-  const src = stageOperand(rt, view, op) * 4;
-  const batchTable = stageTable(rt, op.batch);
-  const lineTable = stageTable(rt, op.lines);
-  const kTable = stageTable(rt, op.k);
-  const dst = rt.alloc(batch * Math.ceil(lines / width) * width * k);
-  rt.kernels.pack(dst, src, batchTable, batch, lineTable, lines, kTable, k, width);
+/** A range of batch items, lines and k: what one chunk packs. */
+interface Range {
+  b0: number; batches: number; l0: number; l1: number; k0: number; k1: number;
+}
+
+/** Packs one chunk of an operand into panels of `width` lines (see kernels.as); returns its address. */
+function pack(rt: WasmRuntime, side: Staged, r: Range, width: number): number {
+  const lines = r.l1 - r.l0;
+  const k = r.k1 - r.k0;
+  const dst = rt.alloc(r.batches * Math.ceil(lines / width) * width * k);
+  rt.kernels.pack(dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width);
   return dst;
+}
+
+/** Chunk sizes: batch items per group, lines of X and of Y, and k per chunk (all whole when the packs fit). */
+function chunking(plan: GemmLayout): { batches: number; xLines: number; yLines: number; k: number } {
+  const roundUp = (lines: number, width: number): number => Math.ceil(lines / width) * width;
+  const perBatch = (roundUp(plan.m, MR) + roundUp(plan.n, NR)) * plan.k;
+  if (perBatch <= PACK_BUDGET) {
+    return { batches: Math.max(1, Math.floor(PACK_BUDGET / perBatch)), xLines: plan.m, yLines: plan.n, k: plan.k };
+  }
+  // K slices leave room for LINE_STEP lines on each side; the lines share what is left of the budget:
+  // the smaller side whole when it needs at most half, the larger one the rest.
+  const k = Math.min(plan.k, Math.max(K_STEP, Math.floor(PACK_BUDGET / (2 * LINE_STEP) / K_STEP) * K_STEP));
+  const lineBudget = Math.floor(PACK_BUDGET / k);
+  const fit = (lines: number, room: number): number => Math.min(lines, Math.max(LINE_STEP, Math.floor(room / LINE_STEP) * LINE_STEP));
+  const smallFirst = (small: number, large: number): [number, number] => {
+    const whole = roundUp(small, NR) <= lineBudget / 2 ? small : fit(small, lineBudget / 2);
+    return [whole, fit(large, lineBudget - roundUp(whole, NR))];
+  };
+  const [xLines, yLines] = plan.m <= plan.n ? smallFirst(plan.m, plan.n) : smallFirst(plan.n, plan.m).reverse();
+  return { batches: 1, xLines, yLines, k };
 }
 
 /** mulacc through the GEMM kernel, or null when the pattern does not factor (the caller falls back). */
@@ -84,22 +126,50 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
   const plan = planGemm(a, b, axes, MR, NR);
   if (!plan) return null;
   if (outSize === 0 || plan.k === 0) return new Float32Array(outSize);
-  const mPanels = Math.ceil(plan.m / MR);
-  const nPanels = Math.ceil(plan.n / NR);
   const flops = 2 * plan.batch * plan.m * plan.n * plan.k;
   const rt = flops >= THREAD_MIN_FLOPS && threadsAllowed() ? sharedRuntime() : wasmRuntime();
   rt.reset();
   const [xView, yView] = plan.swapped ? [b, a] : [a, b];
-  const x = packOperand(rt, xView, plan.x, plan.batch, plan.m, plan.k, MR);
-  const y = packOperand(rt, yView, plan.y, plan.batch, plan.n, plan.k, NR);
-  const cFloats = plan.batch * mPanels * MR * nPanels * NR;
-  const c = rt.alloc(cFloats);
-  const c2 = multiply(rt, { x, y, c, batch: plan.batch, mPanels, nPanels, k: plan.k }, cFloats);
+  const x = stage(rt, xView, plan.x);
+  const y = stage(rt, yView, plan.y);
   const out = rt.alloc(outSize);
+  const outTables = { batch: stageTable(rt, plan.out.batch), rows: stageTable(rt, plan.out.rows), cols: stageTable(rt, plan.out.cols) };
+  const step = chunking(plan);
   const { rows, cols } = plan.out;
   const columnsOuter = rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]);
-  rt.kernels.unpack(out, c, c2, stageTable(rt, plan.out.batch), plan.batch, stageTable(rt, rows), plan.m,
-    stageTable(rt, cols), plan.n, mPanels * MR, nPanels * NR, columnsOuter);
+  // With K whole, a chunk of X is packed once for all chunks of Y, and Y once when it is whole too.
+  const kWhole = step.k >= plan.k;
+  const scratch = rt.mark();
+  for (let b0 = 0; b0 < plan.batch; b0 += step.batches) {
+    const batches = Math.min(step.batches, plan.batch - b0);
+    const wholeY = kWhole && step.yLines >= plan.n ? pack(rt, y, { b0, batches, l0: 0, l1: plan.n, k0: 0, k1: plan.k }, NR) : 0;
+    const batchScratch = rt.mark();
+    for (let x0 = 0; x0 < plan.m; x0 += step.xLines) {
+      const x1 = Math.min(plan.m, x0 + step.xLines);
+      const chunkX = kWhole ? pack(rt, x, { b0, batches, l0: x0, l1: x1, k0: 0, k1: plan.k }, MR) : 0;
+      const xScratch = rt.mark();
+      for (let y0 = 0; y0 < plan.n; y0 += step.yLines) {
+        const y1 = Math.min(plan.n, y0 + step.yLines);
+        const [mPanels, nPanels] = [Math.ceil((x1 - x0) / MR), Math.ceil((y1 - y0) / NR)];
+        const cFloats = batches * mPanels * MR * nPanels * NR;
+        const c = rt.alloc(cFloats);
+        const c2 = splitsK(rt, batches, mPanels, nPanels, step.k) ? rt.alloc(cFloats) : 0;
+        for (let k0 = 0; k0 < plan.k; k0 += step.k) {
+          const slice = rt.mark();
+          const k1 = Math.min(plan.k, k0 + step.k);
+          const xPack = chunkX || pack(rt, x, { b0, batches, l0: x0, l1: x1, k0, k1 }, MR);
+          const yPack = wholeY || pack(rt, y, { b0, batches, l0: y0, l1: y1, k0, k1 }, NR);
+          multiply(rt, { x: xPack, y: yPack, c, c2, batch: batches, mPanels, nPanels, k: k1 - k0, addToC: k0 > 0 });
+          rt.release(slice);
+        }
+        rt.kernels.unpack(out, c, c2, outTables.batch + 4 * b0, batches, outTables.rows + 4 * x0, x1 - x0,
+          outTables.cols + 4 * y0, y1 - y0, mPanels * MR, nPanels * NR, columnsOuter);
+        rt.release(xScratch);
+      }
+      rt.release(batchScratch);
+    }
+    rt.release(scratch);
+  }
   const result = outputArray(outSize);
   result.set(rt.heap.subarray(out / 4, out / 4 + outSize));
   return result;

@@ -74,9 +74,12 @@ export function taskCount(batch: i32, mPanels: i32, nPanels: i32): i32 {
   return batch * ((mPanels + MB - 1) / MB) * ((nPanels + NB - 1) / NB);
 }
 
-/** Runs tasks [first, last) of C = A·Bᵀ over the K range [k0, k1) (kTotal is the packed K length). */
+/**
+ * Runs tasks [first, last) of C = A·Bᵀ over the K range [k0, k1) (kTotal is the packed K length);
+ * with `addToC` the products are added to what C holds (a later slice of a K cut into chunks).
+ */
 export function gemm(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, kTotal: i32,
-  k0: i32, k1: i32, first: i32, last: i32): void {
+  k0: i32, k1: i32, first: i32, last: i32, addToC: bool): void {
   const mBlocks = (mPanels + MB - 1) / MB;
   const nBlocks = (nPanels + NB - 1) / NB;
   const ldc = <usize>(nPanels * NR) << 2;
@@ -92,7 +95,7 @@ export function gemm(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, k
     const qEnd = min(nPanels, (nb + 1) * NB);
     for (let ks = k0; ks < k1; ks += KC) {
       const kc = min(KC, k1 - ks);
-      const accumulate = ks > k0;
+      const accumulate = addToC || ks > k0;
       for (let q = nb * NB; q < qEnd; q++) {
         const bp = bBatch + ((<usize>(q * kTotal + ks) * NR) << 2);
         for (let p = mb * MB; p < pEnd; p++) {

@@ -5,9 +5,9 @@
  * Hand-off goes through a control block at the start of the memory (Int32 words):
  *   [0] job counter, bumped by the main thread to start a job (notified)
  *   [1] last job the worker finished (notified)
- *   [2..11] the 10 arguments of `gemm`
- *   [12] set to 1 when the worker's part failed (a trap), so the main thread throws instead of waiting forever
- *   [13] set to 1 by the worker once it is ready; the main thread waits for it (up to STARTUP_MS) before
+ *   [2..12] the 11 arguments of `gemm`
+ *   [14] set to 1 when the worker's part failed (a trap), so the main thread throws instead of waiting forever
+ *   [15] set to 1 by the worker once it is ready; the main thread waits for it (up to STARTUP_MS) before
  *        handing it any job, and runs alone if it never comes
  * The main thread runs its own part meanwhile, then waits for [1] to catch up. The worker is unref'd,
  * so it never keeps the process alive; if it cannot start, everything runs on the main thread.
@@ -27,15 +27,15 @@ const { module, memory, control } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, control, 16);
 let seen = Atomics.load(ctrl, 0); // read before saying ready: jobs are posted only after that
-Atomics.store(ctrl, 13, 1);
-Atomics.notify(ctrl, 13);
+Atomics.store(ctrl, 15, 1);
+Atomics.notify(ctrl, 15);
 for (;;) {
   Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
   try {
-    kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11]);
+    kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], ctrl[12]);
   } catch (error) {
-    Atomics.store(ctrl, 12, 1);
+    Atomics.store(ctrl, 14, 1);
   }
   Atomics.store(ctrl, 1, seen);
   Atomics.notify(ctrl, 1);
@@ -44,7 +44,7 @@ for (;;) {
 
 /** The arguments of kernels.gemm, in order. */
 export type GemmArgs = [a: number, b: number, c: number, mPanels: number, nPanels: number, kTotal: number,
-  k0: number, k1: number, first: number, last: number];
+  k0: number, k1: number, first: number, last: number, addToC: number];
 
 export class Helper {
   private readonly ctrl: Int32Array;
@@ -61,7 +61,7 @@ export class Helper {
 
   /** Waits until the worker has instantiated the module; false (and the worker ended) if it does not in time. */
   ready(): boolean {
-    if (Atomics.wait(this.ctrl, 13, 0, STARTUP_MS) === 'timed-out' && Atomics.load(this.ctrl, 13) === 0) {
+    if (Atomics.wait(this.ctrl, 15, 0, STARTUP_MS) === 'timed-out' && Atomics.load(this.ctrl, 15) === 0) {
       void this.worker.terminate();
       return false;
     }
@@ -79,7 +79,7 @@ export class Helper {
     } finally {
       for (let done = Atomics.load(ctrl, 1); done !== job; done = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, done, 1000);
     }
-    if (Atomics.exchange(ctrl, 12, 0) !== 0) throw new Error('fast backend: the GEMM worker thread failed on its part of a matrix product');
+    if (Atomics.exchange(ctrl, 14, 0) !== 0) throw new Error('fast backend: the GEMM worker thread failed on its part of a matrix product');
   }
 }
 

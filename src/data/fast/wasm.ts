@@ -29,7 +29,7 @@ interface WasmApi {
 export interface Kernels {
   taskCount(batch: number, mPanels: number, nPanels: number): number;
   gemm(a: number, b: number, c: number, mPanels: number, nPanels: number, kTotal: number,
-    k0: number, k1: number, first: number, last: number): void;
+    k0: number, k1: number, first: number, last: number, addToC: number): void;
   pack(dst: number, src: number, batchTable: number, batches: number, lineTable: number, lines: number,
     kTable: number, k: number, width: number): void;
   unpack(out: number, c: number, c2: number, batchTable: number, batches: number, rowTable: number, m: number,
@@ -87,6 +87,15 @@ export class WasmRuntime {
   /** Forgets every scratch buffer: call once at the start of each op. */
   reset(): void {
     this.top = SCRATCH_BASE;
+  }
+
+  /** Where the next allocation will go: `release(mark)` frees everything allocated after it. */
+  mark(): number {
+    return this.top;
+  }
+
+  release(mark: number): void {
+    this.top = mark;
   }
 
   /** Room for `floats` 4-byte values, 64-byte aligned; returns the byte address. */
