@@ -169,9 +169,14 @@ function finalizers(): Finalizers<OnDevice> {
       memory.release(buffer);
       stats.releasedByGc++;
     });
-    collectGarbage = (globalThis as { gc?: () => void }).gc ?? fromFreshContext<() => void>('expose-gc', 'gc');
   }
   return registry;
+}
+
+/** V8's forced full garbage collection, found once (see the header); null where this engine has none. */
+export function garbageCollector(): (() => void) | null {
+  collectGarbage ??= (globalThis as { gc?: () => void }).gc ?? fromFreshContext<() => void>('expose-gc', 'gc');
+  return collectGarbage;
 }
 
 /** A global of a new vm context made while the V8 flag `--name` is on; null when that fails. */
@@ -195,6 +200,7 @@ function fromFreshContext<T>(flag: string, global: string): T | null {
  */
 export function reclaimDeviceMemory(): number {
   const finalizing = finalizers();
+  const collectGarbage = garbageCollector();
   if (collectGarbage === null || finalizing.cleanupSome === undefined) {
     warnOnce();
     return 0;

@@ -12,19 +12,22 @@
  *
  * May import: ../storage.
  */
-import { finalizationRegistry, type Finalizers } from '../storage';
+import { finalizationRegistry, garbageCollector, type Finalizers } from '../storage';
 
 /** Arrays below this many bytes are cheap to allocate: they are not pooled. */
 const MIN_POOLED_BYTES = 64 * 1024;
 /** The pool's limit; past it the buffers returned longest ago are left to the collector. */
-const MAX_POOLED_BYTES = 128 * 2 ** 20;
+const MAX_POOLED_BYTES = 96 * 2 ** 20;
 
 /** Pooled buffers by byte length (the last one returned is taken first), and all of them oldest first. */
 const bySize = new Map<number, ArrayBuffer[]>();
 const oldestFirst = new Set<ArrayBuffer>();
 let pooledBytes = 0;
 let registry: Finalizers<ArrayBuffer> | null = null;
-const stats = { fresh: 0, reused: 0 };
+const stats = { fresh: 0, reused: 0, collections: 0 };
+/** Bytes of fresh arrays since the last forced collection; past COLLECT_AFTER_BYTES a miss forces one. */
+let freshSinceCollection = 0;
+const COLLECT_AFTER_BYTES = 64 * 2 ** 20;
 
 function remove(buffer: ArrayBuffer): void {
   const list = bySize.get(buffer.byteLength) ?? [];
@@ -53,24 +56,40 @@ function take(bytes: number): ArrayBuffer | undefined {
   return buffer;
 }
 
+/** A buffer of `bytes` from the pool: after the callbacks V8 has queued, and then after a collection. */
+function reclaim(bytes: number, pool: Finalizers<ArrayBuffer>): ArrayBuffer | undefined {
+  if (!pool.cleanupSome) return take(bytes);
+  pool.cleanupSome();
+  let buffer = take(bytes);
+  const collect = garbageCollector();
+  if (!buffer && collect && freshSinceCollection > COLLECT_AFTER_BYTES) {
+    collect();
+    pool.cleanupSome();
+    freshSinceCollection = 0;
+    stats.collections++;
+    buffer = take(bytes);
+  }
+  return buffer;
+}
+
 /** A Float32Array of `length` cells with unspecified contents: the caller must write every cell. */
 export function outputArray(length: number): Float32Array {
   const bytes = length * 4;
   if (bytes < MIN_POOLED_BYTES) return new Float32Array(length);
   registry ??= finalizationRegistry(giveBack);
-  let buffer = take(bytes);
-  if (!buffer && registry.cleanupSome) {
-    registry.cleanupSome();
-    buffer = take(bytes);
-  }
+  const buffer = take(bytes) ?? reclaim(bytes, registry);
   const array = buffer ? new Float32Array(buffer) : new Float32Array(length);
-  if (buffer) stats.reused++;
-  else stats.fresh++;
+  if (buffer) {
+    stats.reused++;
+  } else {
+    stats.fresh++;
+    freshSinceCollection += bytes;
+  }
   registry.register(array, array.buffer as ArrayBuffer);
   return array;
 }
 
 /** Outputs made fresh and reused so far, and the bytes waiting in the pool (for benchmarks and tests). */
-export function arrayPoolStats(): { fresh: number; reused: number; pooledBytes: number } {
+export function arrayPoolStats(): { fresh: number; reused: number; collections: number; pooledBytes: number } {
   return { ...stats, pooledBytes };
 }
