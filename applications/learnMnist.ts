@@ -109,7 +109,7 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   }
   if (settings.save) log(`checkpoint: ${settings.save}`);
 
-  const evaluation = evaluate(run.model, test);
+  const evaluation = evaluate(run.model, test, settings.batchSize);
   const accuracy = evaluation.correct / test.length;
   const wallSeconds = (Date.now() - started) / 1000;
   const trainSeconds = epochs.reduce((s, e) => s + e.seconds, 0);
@@ -189,14 +189,17 @@ function countCorrect(logits: Tensor, labels: Tensor): number {
   return logits.detach().argmax(1).eq(labels).sum().item();
 }
 
-/** Accuracy, the confusion matrix and up to 100 misclassified images, in eval mode without a graph. */
-function evaluate(model: nn.Module, test: ImageDataset): { correct: number; confusion: number[][]; mistakes: Mistake[] } {
+/**
+ * Accuracy, the confusion matrix and up to 100 misclassified images, in eval mode without a graph, in
+ * batches of the training size (larger ones would only raise the memory peak).
+ */
+function evaluate(model: nn.Module, test: ImageDataset, batchSize: number): { correct: number; confusion: number[][]; mistakes: Mistake[] } {
   model.eval();
   const confusion = Array.from({ length: test.classes }, () => new Array<number>(test.classes).fill(0));
   const mistakes: Mistake[] = [];
   let correct = 0;
   noGrad(() => {
-    for (const { images, labels, indices } of new nn.data.DataLoader(test, { batchSize: 500 })) {
+    for (const { images, labels, indices } of new nn.data.DataLoader(test, { batchSize })) {
       const predicted = model.forward(images).argmax(1).toArray() as number[];
       const truth = labels.toArray() as number[];
       predicted.forEach((p, k) => {
