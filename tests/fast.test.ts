@@ -13,7 +13,9 @@ import { fastBackend, setFastThreads } from '../src/data/fast';
 import { arrayPoolStats } from '../src/data/fast/arrayPool';
 import { PACK_BUDGET, THREAD_MIN_FLOPS } from '../src/data/fast/gemm';
 import { threadsAllowed } from '../src/data/fast/threads';
+import { planLoop } from '../src/data/fast/strided';
 import { SPARSE, WASM_MIN_CELLS } from '../src/data/fast/wasmOps';
+import { rowMajorStrides } from '../src/data/shape';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../src/data/ops';
 import { matmulData } from '../src/function/helpers';
 
@@ -191,6 +193,43 @@ describe('fast backend: elementwise ops match the reference', () => {
         expectClose(fastBackend.reduce(op, x, axes), cpuBackend.reduce(op, x, axes));
       }
     }
+  });
+
+  describe('pooling windows: rows that repeat a view broadcast over the window', () => {
+    // x [B, C, oh, w, ow, w] as a pooling op tiles it, and the pooled [B, C, oh, 1, ow, 1] expanded back.
+    const windows = (w: number): { x: StridedView; pooled: StridedView } => {
+      const shape = [4, 4, 5, w, 7, w];
+      const x = makeView({ shape, coarse: true });
+      x.array[x.offset + 11] = NaN;
+      const pooled = makeView({ shape, broadcast: [3, 5], coarse: true });
+      return { x, pooled };
+    };
+
+    it.each([2, 3, 4])('the plan merges the window into rows of w·ow cells (w = %i)', (w) => {
+      const { x, pooled } = windows(w);
+      const plan = planLoop(x.shape, [rowMajorStrides(x.shape), x.strides, pooled.strides], { repeatedRows: true });
+      expect([plan.rowLength, ...plan.rowRepeats]).toEqual([7 * w, 1, 1, w]);
+      expect(planLoop(x.shape, [rowMajorStrides(x.shape), x.strides, pooled.strides]).rowRepeats).toEqual([1, 1, 1]);
+    });
+
+    it.each([2, 3, 4])('binary ops, where and reductions match the reference (w = %i)', (w) => {
+      const { x, pooled } = windows(w);
+      expect(x.shape.reduce((n, d) => n * d, 1)).toBeGreaterThanOrEqual(WASM_MIN_CELLS);
+      for (const op of binaryOps) {
+        expectClose(fastBackend.binary(op, x, pooled), cpuBackend.binary(op, x, pooled));
+        expectClose(fastBackend.binary(op, pooled, x), cpuBackend.binary(op, pooled, x));
+      }
+      const zero: StridedView = { array: Float32Array.of(0), shape: x.shape, strides: x.shape.map(() => 0), offset: 0 };
+      const mask = fastBackend.binary('cmplt', x, pooled);
+      const maskView: StridedView = { array: mask, shape: x.shape, strides: rowMajorStrides(x.shape), offset: 0 };
+      for (const [c, a, b] of [[maskView, zero, pooled], [pooled, x, zero], [maskView, pooled, x]]) {
+        expectClose(fastBackend.where(c, a, b), cpuBackend.where(c, a, b));
+      }
+      for (const op of reduceOps) {
+        expectClose(fastBackend.reduce(op, x, [3, 5]), cpuBackend.reduce(op, x, [3, 5]));
+        expectClose(fastBackend.reduce(op, x, [5]), cpuBackend.reduce(op, x, [5]));
+      }
+    });
   });
 
   it('amax lets NaN win, as the reference does', () => {

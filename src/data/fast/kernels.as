@@ -276,6 +276,26 @@ const OFFSETS: usize = INDEX + (<usize>MAX_RANK << 2);
 @inline function setOffset(v: i32, offset: i32): void { store<i32>(OFFSETS + (<usize>v << 2), offset); }
 @inline function addr(offset: i32): usize { return <usize>offset << 2; }
 
+// A row step of REPEATED | w (wasmOps.ts): the view's element i / w fills cell i of the row (a view
+// broadcast over a pooling window of width w, walked in rows that run across the windows).
+const REPEATED: i32 = 1 << 30;
+@inline function isRepeated(step: i32): bool { return step >= REPEATED; }
+/** Offset of cell i of a row from its start, for any step (repeated or not). */
+@inline function cellAt(step: i32, i: i32): i32 { return isRepeated(step) ? i / (step & 0xff) : i * step; }
+/** True when a view can be read four cells at a time: contiguous, broadcast, or repeated 2 or 4 times. */
+@inline function vectorStep(step: i32): bool { return step == 1 || step == 0 || step == (REPEATED | 2) || step == (REPEATED | 4); }
+/** Cells i..i+3 of a row as one vector (i a multiple of 4; `splat` holds the broadcast value). */
+@inline
+function cellsAt(base: i32, step: i32, i: i32, splat: v128): v128 {
+  if (step == 1) return v128.load(addr(base + i));
+  if (step == 0) return splat;
+  if (step == (REPEATED | 2)) {
+    const pair = v128.load64_zero(addr(base + (i >> 1)));
+    return v128.shuffle<i32>(pair, pair, 0, 0, 1, 1);
+  }
+  return v128.load32_splat(addr(base + (i >> 2)));
+}
+
 /** Rows per block: the size of the last outer axis (1 without outer axes). */
 @inline function blockRows(): i32 { return word(0) > 0 ? word(2 + word(0) - 1) : 1; }
 /** View v's offset step from one row of a block to the next. */
@@ -339,6 +359,10 @@ function binaryVector(op: i32, x: v128, y: v128): v128 {
 /** One row: out[o + i·os] = x[a + i·as] op y[b + i·bs]; SIMD when out and the inputs are contiguous or broadcast. */
 @inline
 function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
+  if (isRepeated(as) || isRepeated(bs)) {
+    binaryRowRepeated(op, o, os, a, as, b, bs, n);
+    return;
+  }
   let i = 0;
   if (n >= 4 && os == 1 && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
     const ya = f32x4.splat(load<f32>(addr(a)));
@@ -350,6 +374,20 @@ function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n
     }
   }
   for (; i < n; i++) store<f32>(addr(o + i * os), binaryScalar(op, load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs))));
+}
+
+/** A row in which an input repeats its cells (see REPEATED). */
+@inline
+function binaryRowRepeated(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
+  let i = 0;
+  if (os == 1 && vectorStep(as) && vectorStep(bs)) {
+    const ya = f32x4.splat(load<f32>(addr(a)));
+    const yb = f32x4.splat(load<f32>(addr(b)));
+    for (; i + 4 <= n; i += 4) v128.store(addr(o + i), binaryVector(op, cellsAt(a, as, i, ya), cellsAt(b, bs, i, yb)));
+  }
+  for (; i < n; i++) {
+    store<f32>(addr(o + i * os), binaryScalar(op, load<f32>(addr(a + cellAt(as, i))), load<f32>(addr(b + cellAt(bs, i)))));
+  }
 }
 
 /** Walk over views 0 = output, 1 = a, 2 = b, for one op (a constant once inlined: no switch per cell). */
@@ -426,25 +464,23 @@ export function unary(op: i32): void {
   }
 }
 
-/** One row of where: out[o + i·os] = c[..] ≠ 0 ? a[..] : b[..]; SIMD when out is contiguous and the inputs contiguous or broadcast. */
+/** One row of where: out[o + i·os] = c[..] ≠ 0 ? a[..] : b[..]; SIMD when out is contiguous and the inputs contiguous, broadcast or repeated. */
 @inline
 function whereRow(o: i32, os: i32, c: i32, cs: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
   let i = 0;
-  if (n >= 4 && os == 1 && (cs == 1 || cs == 0) && (as == 1 || as == 0) && (bs == 1 || bs == 0)) {
+  if (n >= 4 && os == 1 && vectorStep(cs) && vectorStep(as) && vectorStep(bs)) {
     const zero = f32x4.splat(0);
     const c0 = f32x4.splat(load<f32>(addr(c)));
     const a0 = f32x4.splat(load<f32>(addr(a)));
     const b0 = f32x4.splat(load<f32>(addr(b)));
     for (; i + 4 <= n; i += 4) {
-      const pick = f32x4.ne(cs == 1 ? v128.load(addr(c + i)) : c0, zero);
-      const x = as == 1 ? v128.load(addr(a + i)) : a0;
-      const y = bs == 1 ? v128.load(addr(b + i)) : b0;
-      v128.store(addr(o + i), v128.bitselect(x, y, pick));
+      const pick = f32x4.ne(cellsAt(c, cs, i, c0), zero);
+      v128.store(addr(o + i), v128.bitselect(cellsAt(a, as, i, a0), cellsAt(b, bs, i, b0), pick));
     }
   }
   for (; i < n; i++) {
-    const pick = load<f32>(addr(c + i * cs)) != 0;
-    store<f32>(addr(o + i * os), select<f32>(load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs)), pick));
+    const pick = load<f32>(addr(c + cellAt(cs, i))) != 0;
+    store<f32>(addr(o + i * os), select<f32>(load<f32>(addr(a + cellAt(as, i))), load<f32>(addr(b + cellAt(bs, i))), pick));
   }
 }
 
@@ -480,9 +516,35 @@ export function copy(): void {
   }
 }
 
-/** Folds one row into float64 accumulators: into one register when the row is reduced (os = 0). */
+/** One step of a reduction: a sum, or a max that lets NaN win. */
+@inline
+function fold64(op: i32, m: f64, v: f64): f64 {
+  return op == 0 ? m + v : select<f64>(v, m, (v > m) | (v != v));
+}
+
+/**
+ * Folds one row into float64 accumulators: into one register when the row is reduced (os = 0), or one
+ * register per run of w cells when the accumulators repeat (a pooling window's width reduced).
+ */
 @inline
 function reduceRow(op: i32, o: usize, os: i32, x: usize, xs: i32, n: i32): void {
+  if (isRepeated(os)) {
+    const w = os & 0xff;
+    if (w == 2 && xs == 1) {
+      // The common 2-wide window over a contiguous x: two cells per accumulator, unrolled.
+      for (let j = 0; j < n / 2; j++, o += 8, x += 8) {
+        const m = fold64(op, load<f64>(o), <f64>load<f32>(x));
+        store<f64>(o, fold64(op, m, <f64>load<f32>(x, 4)));
+      }
+      return;
+    }
+    for (let j = 0; j < n / w; j++, o += 8) {
+      let m = load<f64>(o);
+      for (let r = 0; r < w; r++) m = fold64(op, m, <f64>load<f32>(x + (<usize>cellAt(xs, j * w + r) << 2)));
+      store<f64>(o, m);
+    }
+    return;
+  }
   const step = <usize>xs << 2;
   if (os == 0) {
     let m = load<f64>(o);
@@ -513,7 +575,8 @@ function reduceRow(op: i32, o: usize, os: i32, x: usize, xs: i32, n: i32): void 
  * Walk over views 0 = accumulators (float64, offsets count 8-byte cells from `acc`; stride 0 on the
  * reduced axes) and 1 = x. op 0 sums (in float64, as the reference does), op 1 takes the max (NaN wins).
  */
-export function reduce(op: i32, acc: usize): void {
+@inline
+function reduceWalk(op: i32, acc: usize): void {
   const blocks = startWalk(2);
   const rows = blockRows();
   const n = word(1);
@@ -524,6 +587,11 @@ export function reduce(op: i32, acc: usize): void {
     for (let r = 0; r < rows; r++, o += o1, x += x1) reduceRow(op, acc + (<usize>o << 3), os, addr(x), xs, n);
     nextBlock(2);
   }
+}
+
+export function reduce(op: i32, acc: usize): void {
+  if (op == 0) reduceWalk(0, acc);
+  else reduceWalk(1, acc);
 }
 
 /** Fills n float64 accumulators with `value`. */

@@ -4,11 +4,13 @@
  *
  * 1. Axes of size 1 are dropped, and neighbouring axes are merged wherever every view steps through
  *    them as through one axis (packed views become a single row).
- * 2. The last axis is the row. When it is short (a 2×2 pooling window, say), a longer axis becomes the
+ * 2. Optionally (the WebAssembly walks), a pooling window's width merges with the axis outside it into
+ *    one row, in which a view broadcast over the window repeats each of its cells (see `rowRepeats`).
+ * 3. The last axis is the row. When it is short (a 2×2 pooling window, say), a longer axis becomes the
  *    row instead, so the per-row cost is paid over more cells; the output is written through its
  *    strides, so any axis order works. Likewise the largest other axis becomes the last outer axis when
  *    that one is short: the kernels step along it by adding strides, and pay an odometer only between.
- * 3. `rowStarts` lists where each row begins, per view.
+ * 4. `rowStarts` lists where each row begins, per view.
  *
  * May import: ../cpu, ../shape.
  */
@@ -28,10 +30,23 @@ export interface LoopPlan {
   readonly rowLength: number;
   /** Per view, the step between consecutive cells of a row. */
   readonly rowSteps: number[];
+  /**
+   * Per view, how many consecutive cells of the row read the same element (1: none): a row merged
+   * from a pooling window's width w and the axis outside it, for a view broadcast over the window.
+   * Such a view's step is 1 (it moves on by one element every w cells).
+   */
+  readonly rowRepeats: number[];
 }
 
-/** Plans a joint walk over `shape` for views with these strides (one stride list per view). */
-export function planLoop(shape: Shape, strides: readonly Shape[]): LoopPlan {
+/** Widest window that `repeatedRows` merges (the kernels have vector paths for 2 and 4). */
+export const MAX_REPEAT = 4;
+
+/**
+ * Plans a joint walk over `shape` for views with these strides (one stride list per view). With
+ * `repeatedRows`, rows may repeat cells of some views (see rowRepeats): only the WebAssembly walks
+ * read such rows.
+ */
+export function planLoop(shape: Shape, strides: readonly Shape[], options: { repeatedRows?: boolean } = {}): LoopPlan {
   const views = strides.length;
   // Merged axes, innermost first: [size, stride of view 0, stride of view 1, ...].
   const axes: number[][] = [];
@@ -42,7 +57,8 @@ export function planLoop(shape: Shape, strides: readonly Shape[]): LoopPlan {
     else axes.push([shape[i], ...strides.map((s) => s[i])]);
   }
   if (axes.length === 0) axes.push([1, ...strides.map(() => 0)]);
-  if (axes[0][0] < SHORT_ROW) {
+  const rowRepeats = (options.repeatedRows && mergeRepeatedRow(axes)) || strides.map(() => 1);
+  if (axes[0][0] < SHORT_ROW && rowRepeats.every((r) => r === 1)) {
     const better = longerRow(axes);
     if (better > 0) [axes[0], axes[better]] = [axes[better], axes[0]];
   }
@@ -56,7 +72,33 @@ export function planLoop(shape: Shape, strides: readonly Shape[]): LoopPlan {
     outerStrides: Array.from({ length: views }, (_, v) => outer.map((a) => a[1 + v])),
     rowLength: axes[0][0],
     rowSteps: Array.from({ length: views }, (_, v) => axes[0][1 + v]),
+    rowRepeats,
   };
+}
+
+/**
+ * Merges a short innermost axis (a pooling window's width w, merged axes innermost first) into the
+ * next one when every view either walks both as one contiguous run (steps 1 and w), repeats each
+ * element w times (steps 0 and 1: broadcast over the window), or is broadcast over both; at least one
+ * must repeat. Rows then run w·n cells instead of n cells w apart. Returns the views' repeats, or null.
+ */
+function mergeRepeatedRow(axes: number[][]): number[] | null {
+  if (axes.length < 2) return null;
+  const [inner, next] = axes;
+  const w = inner[0];
+  if (w < 2 || w > MAX_REPEAT) return null;
+  const repeats: number[] = [];
+  const steps: number[] = [];
+  for (let v = 1; v < inner.length; v++) {
+    const [s0, s1] = [inner[v], next[v]];
+    if (s0 === 1 && s1 === w) [repeats[v - 1], steps[v - 1]] = [1, 1];
+    else if (s0 === 0 && s1 === 1) [repeats[v - 1], steps[v - 1]] = [w, 1];
+    else if (s0 === 0 && s1 === 0) [repeats[v - 1], steps[v - 1]] = [1, 0];
+    else return null;
+  }
+  if (repeats.every((r) => r === 1)) return null;
+  axes.splice(0, 2, [w * next[0], ...steps]);
+  return repeats;
 }
 
 /** The index of an axis long enough to be the row, with the smallest steps (the most local walk), or -1. */

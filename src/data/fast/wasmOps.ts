@@ -60,6 +60,9 @@ function stage(rt: WasmRuntime, v: StridedView): number {
   return at + (v.offset - lo);
 }
 
+/** A row step of REPEATED | w says: each element of this view fills w consecutive cells (kernels.as). */
+const REPEATED = 1 << 30;
+
 /** Writes the walk descriptor for views at `offsets` (float indices); false when the plan is too deep. */
 function describe(rt: WasmRuntime, plan: LoopPlan, offsets: readonly number[]): boolean {
   const maxRank = rt.kernels.MAX_RANK.value;
@@ -73,7 +76,7 @@ function describe(rt: WasmRuntime, plan: LoopPlan, offsets: readonly number[]): 
   offsets.forEach((offset, v) => {
     const at = base + 2 + maxRank + v * (2 + maxRank);
     words[at] = offset;
-    words[at + 1] = plan.rowSteps[v];
+    words[at + 1] = plan.rowRepeats[v] > 1 ? REPEATED | plan.rowRepeats[v] : plan.rowSteps[v];
     for (let d = 0; d < rank; d++) words[at + 2 + d] = plan.outerStrides[v][d];
   });
   return true;
@@ -91,14 +94,17 @@ function result(rt: WasmRuntime, at: number, count: number): Float32Array {
   return out;
 }
 
-/** Stages the inputs and an output, plans the walk; null when an input is sparse or the walk too deep. */
-function prepare(shape: Shape, inputs: readonly StridedView[]): { rt: WasmRuntime; out: number } | null {
+/**
+ * Stages the inputs and an output, plans the walk (rows may repeat cells of an input when the kernel
+ * reads such rows); null when an input is sparse or the walk too deep.
+ */
+function prepare(shape: Shape, inputs: readonly StridedView[], repeatedRows = false): { rt: WasmRuntime; out: number } | null {
   if (!worthCopying(inputs)) return null;
   const rt = wasmRuntime();
   rt.reset();
   const offsets = inputs.map((v) => stage(rt, v));
   const out = output(rt, numel(shape));
-  const plan = planLoop(shape, [rowMajorStrides(shape), ...inputs.map((v) => v.strides)]);
+  const plan = planLoop(shape, [rowMajorStrides(shape), ...inputs.map((v) => v.strides)], { repeatedRows });
   return describe(rt, plan, [out, ...offsets]) ? { rt, out } : null;
 }
 
@@ -115,7 +121,7 @@ export function unaryWasm(op: UnaryOp, x: StridedView): Float32Array | null {
 export function binaryWasm(op: BinaryOp, a: StridedView, b: StridedView): Float32Array | null {
   const count = numel(a.shape);
   if (count < WASM_MIN_CELLS) return null;
-  const ready = prepare(a.shape, [a, b]);
+  const ready = prepare(a.shape, [a, b], true);
   if (!ready) return null;
   ready.rt.kernels.binary(BINARY_OPS[op]);
   return result(ready.rt, ready.out, count);
@@ -124,7 +130,7 @@ export function binaryWasm(op: BinaryOp, a: StridedView, b: StridedView): Float3
 export function whereWasm(cond: StridedView, a: StridedView, b: StridedView): Float32Array | null {
   const count = numel(cond.shape);
   if (count < WASM_MIN_CELLS) return null;
-  const ready = prepare(cond.shape, [cond, a, b]);
+  const ready = prepare(cond.shape, [cond, a, b], true);
   if (!ready) return null;
   ready.rt.kernels.where();
   return result(ready.rt, ready.out, count);
@@ -164,7 +170,7 @@ export function reduceWasm(op: ReduceOp, x: StridedView, axes: readonly number[]
   const acc = rt.alloc(2 * count); // float64 accumulators
   const xAt = stage(rt, x);
   const accStrides = rowMajorStrides(kept).map((s, i) => (axes.includes(i) ? 0 : s));
-  if (!describe(rt, planLoop(x.shape, [accStrides, x.strides]), [0, xAt])) return null;
+  if (!describe(rt, planLoop(x.shape, [accStrides, x.strides], { repeatedRows: true }), [0, xAt])) return null;
   rt.kernels.fill64(acc, count, reduceMath[op].init);
   rt.kernels.reduce(REDUCE_OPS[op], acc);
   const out = output(rt, count);
