@@ -93,8 +93,11 @@ export function gemm(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, k
     const cBatch = c + <usize>batch * mPanels * MR * ldc;
     const pEnd = min(mPanels, (mb + 1) * MB);
     const qEnd = min(nPanels, (nb + 1) * NB);
-    for (let ks = k0; ks < k1; ks += KC) {
-      const kc = min(KC, k1 - ks);
+    // Slices of equal length (at most KC): K = 784 runs as 4 × 196, not 3 × 256 and a short 16.
+    const slices = (k1 - k0 + KC - 1) / KC;
+    const step = (k1 - k0 + slices - 1) / max(slices, 1);
+    for (let ks = k0; ks < k1; ks += step) {
+      const kc = min(step, k1 - ks);
       const accumulate = addToC || ks > k0;
       for (let q = nb * NB; q < qEnd; q++) {
         const bp = bBatch + ((<usize>(q * kTotal + ks) * NR) << 2);
