@@ -17,7 +17,7 @@ import { finalizationRegistry, garbageCollector, type Finalizers } from '../stor
 /** Arrays below this many bytes are cheap to allocate: they are not pooled. */
 const MIN_POOLED_BYTES = 64 * 1024;
 /** The pool's limit; past it the buffers returned longest ago are left to the collector. */
-const MAX_POOLED_BYTES = 96 * 2 ** 20;
+const MAX_POOLED_BYTES = 64 * 2 ** 20;
 
 /** Pooled buffers by byte length (the last one returned is taken first), and all of them oldest first. */
 const bySize = new Map<number, ArrayBuffer[]>();
