@@ -9,7 +9,7 @@
  * `test accuracy: 0.9812 (9812/10000)`.
  *
  * Defaults (see docs/mnist.md for the runs behind them): the MediumNet of ./mnist/models.ts,
- * 10 epochs of batch 128, Adam with a one-cycle schedule peaking at lr 3e-3, random shifts of up to
+ * 6 epochs of batch 128, Adam with a one-cycle schedule peaking at lr 3e-3, random shifts of up to
  * 2 pixels and rotations of up to 10 degrees.
  *
  * May import: src (tsgrad's public API), src/data (setDevice), ./mnist/*.
@@ -75,7 +75,7 @@ export interface MnistResult {
 }
 
 export const defaults = {
-  epochs: 10,
+  epochs: 6,
   batchSize: 128,
   lr: 3e-3,
   model: 'medium' as ModelName,
