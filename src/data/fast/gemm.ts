@@ -6,8 +6,9 @@
  *    tables; the `pack` kernel gathers X into panels of MR lines and Y into panels of NR lines, k-major
  *    inside a panel (this gather is a convolution's im2col). Lines past M or N are zero-filled, so the
  *    GEMM kernel only ever sees whole MR×NR tiles.
- * 2. Run the kernel; a large job is split with the helper thread: by tasks (blocks of C) when there are
- *    several, otherwise by halves of K, each half summing into its own C.
+ * 2. Run the kernel; a large job is split with the helper thread: by tasks (blocks of C, each thread
+ *    taking the next one until none is left) when there are several, otherwise by halves of K, each
+ *    half summing into its own C.
  * 3. The `unpack` kernel copies C (padded, [batch][Mp][Np]) into the output's row-major order through the
  *    output tables, and the output is copied out of the memory.
  *
@@ -30,7 +31,7 @@ export const THREAD_MIN_FLOPS = 4e6;
 const SPLIT_K_MIN = 256;
 /** Floats of packed X and Y held at once (16 MB); larger products go in chunks. */
 export const PACK_BUDGET = 4 * 2 ** 20;
-/** Chunks of lines and of K are multiples of these (the kernel's blocks: 16 panels of MR, KC). */
+/** Chunks of lines and of K are multiples of these (whole M blocks of the kernel, and KC). */
 const LINE_STEP = 64;
 const K_STEP = 256;
 
@@ -55,8 +56,7 @@ function multiply(rt: WasmRuntime, job: Job): void {
     [job.x, job.y, c, job.mPanels, job.nPanels, job.k, k0, k1, first, last, job.addToC ? 1 : 0];
   const helper = rt.shared ? helperThread(rt) : null;
   if (helper && tasks >= 2) {
-    const half = Math.ceil(tasks / 2);
-    helper.run(args(job.c, 0, job.k, half, tasks), () => kernels.gemm(...args(job.c, 0, job.k, 0, half)));
+    helper.share(args(job.c, 0, job.k, 0, tasks), (task) => kernels.gemm(...args(job.c, 0, job.k, task, task + 1)));
   } else if (helper && job.c2 !== 0 && job.k >= 2 * SPLIT_K_MIN) {
     const half = Math.ceil(job.k / 2);
     helper.run(args(job.c2, half, job.k, 0, tasks), () => kernels.gemm(...args(job.c, 0, half, 0, tasks)));

@@ -31,8 +31,8 @@ const MR: i32 = 4;
 const NR: i32 = 8;
 /** K slice length: 256 floats × NR = 8 KiB of B per micro-panel slice. */
 const KC: i32 = 256;
-/** Panels per M block (MC = 64 rows: 64 KiB of A per K slice, kept in L2). */
-const MB: i32 = 16;
+/** Panels per M block (MC = 32 rows: 32 KiB of A per K slice, kept in L2; small, so two threads share blocks evenly). */
+const MB: i32 = 8;
 /** Panels per N block (NC = 256 columns). */
 const NB: i32 = 32;
 

@@ -5,12 +5,16 @@
  * Hand-off goes through a control block at the start of the memory (Int32 words):
  *   [0] job counter, bumped by the main thread to start a job (notified)
  *   [1] last job the worker finished (notified)
- *   [2..12] the 11 arguments of `gemm`
+ *   [2..12] the 11 arguments of `gemm`; [10] and [11] are the range of tasks [first, last) of the job
+ *   [13] the next task to take: the worker takes tasks one at a time (Atomics.add) until it passes
+ *        `last`. The main thread either takes from the same counter (`share`: whichever thread is
+ *        free takes the next block of C, so a late wake-up or a slower core costs nothing) or runs a
+ *        job of its own meanwhile (`run`: the two halves of a K split)
  *   [14] set to 1 when the worker's part failed (a trap), so the main thread throws instead of waiting forever
  *   [15] set to 1 by the worker once it is ready; the main thread waits for it (up to STARTUP_MS) before
  *        handing it any job, and runs alone if it never comes
- * The main thread runs its own part meanwhile, then waits for [1] to catch up. The worker is unref'd,
- * so it never keeps the process alive; if it cannot start, everything runs on the main thread.
+ * The main thread then waits for [1] to catch up. The worker is unref'd, so it never keeps the
+ * process alive; if it cannot start, everything runs on the main thread.
  *
  * Threads pay only for large jobs (waking the worker costs tens of microseconds): gemm.ts decides.
  * Set TSGRAD_THREADS=1 in the environment (or call `setFastThreads(1)`) to keep to one thread.
@@ -33,7 +37,10 @@ for (;;) {
   Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
   try {
-    kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], ctrl[12]);
+    const last = ctrl[11];
+    for (let task = Atomics.add(ctrl, 13, 1); task < last; task = Atomics.add(ctrl, 13, 1)) {
+      kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], task, task + 1, ctrl[12]);
+    }
   } catch (error) {
     Atomics.store(ctrl, 14, 1);
   }
@@ -70,15 +77,39 @@ export class Helper {
 
   /** Runs `theirs` on the worker while `ours` runs here; returns when both are done. */
   run(theirs: GemmArgs, ours: () => void): void {
-    const ctrl = this.ctrl;
-    for (let i = 0; i < theirs.length; i++) ctrl[2 + i] = theirs[i];
-    const job = Atomics.add(ctrl, 0, 1) + 1;
-    Atomics.notify(ctrl, 0);
+    const job = this.post(theirs);
     try {
       ours();
     } finally {
-      for (let done = Atomics.load(ctrl, 1); done !== job; done = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, done, 1000);
+      this.finish(job);
     }
+  }
+
+  /** Runs the tasks of `job` on both threads: each takes the next task (`runTask` here) until none is left. */
+  share(job: GemmArgs, runTask: (task: number) => void): void {
+    const posted = this.post(job);
+    try {
+      const last = job[9];
+      for (let task = Atomics.add(this.ctrl, 13, 1); task < last; task = Atomics.add(this.ctrl, 13, 1)) runTask(task);
+    } finally {
+      this.finish(posted);
+    }
+  }
+
+  /** Hands the worker a job (its arguments, and the first task to take); returns the job's number. */
+  private post(args: GemmArgs): number {
+    const ctrl = this.ctrl;
+    for (let i = 0; i < args.length; i++) ctrl[2 + i] = args[i];
+    Atomics.store(ctrl, 13, args[8]);
+    const job = Atomics.add(ctrl, 0, 1) + 1;
+    Atomics.notify(ctrl, 0);
+    return job;
+  }
+
+  /** Waits until the worker has finished job number `job`; throws if its part failed. */
+  private finish(job: number): void {
+    const ctrl = this.ctrl;
+    for (let done = Atomics.load(ctrl, 1); done !== job; done = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, done, 1000);
     if (Atomics.exchange(ctrl, 14, 0) !== 0) throw new Error('fast backend: the GEMM worker thread failed on its part of a matrix product');
   }
 }
