@@ -5,7 +5,7 @@
  * 1. Copy the storage each operand reads into the module's memory (a memcpy), with the plan's offset
  *    tables; the `pack` kernel gathers X into panels of MR lines and Y into panels of NR lines, k-major
  *    inside a panel (this gather is a convolution's im2col). Lines past M or N are zero-filled, so the
- *    GEMM kernel only ever sees whole MR×NR tiles.
+ *    GEMM kernel only ever sees whole MR×NR tiles. Large packs are shared with the helper thread.
  * 2. Run the kernel; a large job is split with the helper thread: by tasks (blocks of C, each thread
  *    taking the next one until none is left) when there are several, otherwise by halves of K, each
  *    half summing into its own C.
@@ -22,13 +22,15 @@
 import type { StridedView } from '../backend';
 import { outputArray } from './arrayPool';
 import { planGemm, type GemmLayout, type OperandTables } from './lowering';
-import { helperThread, threadsAllowed, type GemmArgs } from './threads';
+import { helperThread, threadsAllowed } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 
 /** Below this many flops (2·batch·M·N·K) a job stays on one thread: waking the helper costs more. */
 export const THREAD_MIN_FLOPS = 4e6;
 /** A K split needs this many k per half to pay. */
 const SPLIT_K_MIN = 256;
+/** Packs of at least this many floats are shared with the helper thread (when the product is). */
+const SHARED_PACK_MIN = 2 ** 20;
 /** Floats of packed X and Y held at once (16 MB); larger products go in chunks. */
 export const PACK_BUDGET = 4 * 2 ** 20;
 /** Chunks of lines and of K are multiples of these (whole M blocks of the kernel, and KC). */
@@ -52,16 +54,17 @@ function splitsK(rt: WasmRuntime, batch: number, mPanels: number, nPanels: numbe
 function multiply(rt: WasmRuntime, job: Job): void {
   const { kernels } = rt;
   const tasks = kernels.taskCount(job.batch, job.mPanels, job.nPanels);
-  const args = (c: number, k0: number, k1: number, first: number, last: number): GemmArgs =>
-    [job.x, job.y, c, job.mPanels, job.nPanels, job.k, k0, k1, first, last, job.addToC ? 1 : 0];
+  const addToC = job.addToC ? 1 : 0;
+  const args = (c: number, k0: number, k1: number): number[] => [job.x, job.y, c, job.mPanels, job.nPanels, job.k, k0, k1, addToC];
   const helper = rt.shared ? helperThread(rt) : null;
   if (helper && tasks >= 2) {
-    helper.share(args(job.c, 0, job.k, 0, tasks), (task) => kernels.gemm(...args(job.c, 0, job.k, task, task + 1)));
+    helper.share({ kernel: 'gemmTask', args: args(job.c, 0, job.k), first: 0, end: tasks });
   } else if (helper && job.c2 !== 0 && job.k >= 2 * SPLIT_K_MIN) {
     const half = Math.ceil(job.k / 2);
-    helper.run(args(job.c2, half, job.k, 0, tasks), () => kernels.gemm(...args(job.c, 0, half, 0, tasks)));
+    helper.run({ kernel: 'gemmTask', args: args(job.c2, half, job.k), first: 0, end: tasks },
+      () => kernels.gemm(job.x, job.y, job.c, job.mPanels, job.nPanels, job.k, 0, half, 0, tasks, addToC));
   } else {
-    kernels.gemm(...args(job.c, 0, job.k, 0, tasks));
+    kernels.gemm(job.x, job.y, job.c, job.mPanels, job.nPanels, job.k, 0, job.k, 0, tasks, addToC);
   }
 }
 
@@ -92,12 +95,20 @@ interface Range {
   b0: number; batches: number; l0: number; l1: number; k0: number; k1: number;
 }
 
-/** Packs one chunk of an operand into panels of `width` lines (see kernels.as); returns its address. */
+/**
+ * Packs one chunk of an operand into panels of `width` lines (see kernels.as); returns its address.
+ * A large pack on the shared runtime is shared with the helper thread, by groups of panels.
+ */
 function pack(rt: WasmRuntime, side: Staged, r: Range, width: number): number {
   const lines = r.l1 - r.l0;
   const k = r.k1 - r.k0;
-  const dst = rt.alloc(r.batches * Math.ceil(lines / width) * width * k);
-  rt.kernels.pack(dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width);
+  const floats = r.batches * Math.ceil(lines / width) * width * k;
+  const dst = rt.alloc(floats);
+  const args = [dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width];
+  const helper = rt.shared && floats >= SHARED_PACK_MIN ? helperThread(rt) : null;
+  const tasks = rt.kernels.packTaskCount(r.batches, lines, width);
+  if (helper && tasks >= 2) helper.share({ kernel: 'packTask', args, first: 0, end: tasks });
+  else rt.kernels.pack(dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width);
   return dst;
 }
 

@@ -111,6 +111,12 @@ export function gemm(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, k
   }
 }
 
+/** Task `task` of gemm (the task as the last argument: the form the worker thread calls). */
+export function gemmTask(a: usize, b: usize, c: usize, mPanels: i32, nPanels: i32, kTotal: i32,
+  k0: i32, k1: i32, addToC: bool, task: i32): void {
+  gemm(a, b, c, mPanels, nPanels, kTotal, k0, k1, task, task + 1, addToC);
+}
+
 // ---- 2. Packing and unpacking -----------------------------------------------------------------------
 
 @inline
@@ -155,6 +161,28 @@ export function pack(dst: usize, src: usize, batchTable: usize, batches: i32, li
       }
     }
   }
+}
+
+/** Panels per pack task: the unit in which two threads share a pack. */
+const PACK_TASK_PANELS: i32 = 16;
+
+/** Number of tasks `packTask` cuts a pack into: per batch item, groups of PACK_TASK_PANELS panels. */
+export function packTaskCount(batches: i32, lines: i32, width: i32): i32 {
+  const panels = (lines + width - 1) / width;
+  return batches * ((panels + PACK_TASK_PANELS - 1) / PACK_TASK_PANELS);
+}
+
+/** One task of `pack` (arguments as pack's): one batch item's group of panels, written where pack would. */
+export function packTask(dst: usize, src: usize, batchTable: usize, batches: i32, lineTable: usize, lines: i32,
+  kTable: usize, k: i32, width: i32, task: i32): void {
+  const panels = (lines + width - 1) / width;
+  const groups = (panels + PACK_TASK_PANELS - 1) / PACK_TASK_PANELS;
+  const b = task / groups;
+  const p0 = (task % groups) * PACK_TASK_PANELS;
+  const l0 = p0 * width;
+  const l1 = min(lines, l0 + PACK_TASK_PANELS * width);
+  const d = dst + ((<usize>(b * panels + p0) * width * k) << 2);
+  pack(d, src, batchTable + (<usize>b << 2), 1, lineTable + (<usize>l0 << 2), l1 - l0, kTable, k, width);
 }
 
 /** A full panel of 4 lines: line r starts at at + (panel[r] − panel[0]) floats. */

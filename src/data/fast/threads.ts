@@ -1,15 +1,17 @@
 /**
- * A second thread for the GEMM kernel: one worker_threads worker that instantiates the same module on
- * the same shared memory and runs `gemm` on the part of a job it is handed.
+ * A second thread for the fast backend's matrix products: one worker_threads worker that instantiates
+ * the same module on the same shared memory and runs tasks of a job: blocks of C (`gemmTask`) or
+ * groups of panels of a pack (`packTask`).
  *
  * Hand-off goes through a control block at the start of the memory (Int32 words):
  *   [0] job counter, bumped by the main thread to start a job (notified)
  *   [1] last job the worker finished (notified)
- *   [2..12] the 11 arguments of `gemm`; [10] and [11] are the range of tasks [first, last) of the job
- *   [13] the next task to take: the worker takes tasks one at a time (Atomics.add) until it passes
- *        `last`. The main thread either takes from the same counter (`share`: whichever thread is
- *        free takes the next block of C, so a late wake-up or a slower core costs nothing) or runs a
- *        job of its own meanwhile (`run`: the two halves of a K split)
+ *   [2] which kernel: 0 gemmTask, 1 packTask
+ *   [3..11] its 9 arguments; the task number is the 10th
+ *   [12] the next task to take, [13] the end of the job's tasks: the worker takes tasks one at a time
+ *        (Atomics.add) until it passes the end. The main thread either takes from the same counter
+ *        (`share`: whichever thread is free takes the next task, so a late wake-up or a slower core
+ *        costs nothing) or runs work of its own meanwhile (`run`: the two halves of a K split)
  *   [14] set to 1 when the worker's part failed (a trap), so the main thread throws instead of waiting forever
  *   [15] set to 1 by the worker once it is ready; the main thread waits for it (up to STARTUP_MS) before
  *        handing it any job, and runs alone if it never comes
@@ -24,10 +26,14 @@
 import { Worker } from 'node:worker_threads';
 import { CONTROL_BASE, type WasmRuntime } from './wasm';
 
-/** Runs in the worker: wait for a job, run it, report, repeat. Plain JS (a worker evaluates it as a script). */
+/** The kernels a job may run, by their number in the control block. */
+const TASK_KERNELS = ['gemmTask', 'packTask'] as const;
+export type TaskKernel = (typeof TASK_KERNELS)[number];
+
+/** Runs in the worker: wait for a job, take its tasks, report, repeat. Plain JS (a worker evaluates it as a script). */
 const workerSource = `
 const { workerData } = require('node:worker_threads');
-const { module, memory, control } = workerData;
+const { module, memory, control, names } = workerData;
 const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
 const ctrl = new Int32Array(memory.buffer, control, 16);
 let seen = Atomics.load(ctrl, 0); // read before saying ready: jobs are posted only after that
@@ -37,9 +43,10 @@ for (;;) {
   Atomics.wait(ctrl, 0, seen);
   seen = Atomics.load(ctrl, 0);
   try {
-    const last = ctrl[11];
-    for (let task = Atomics.add(ctrl, 13, 1); task < last; task = Atomics.add(ctrl, 13, 1)) {
-      kernels.gemm(ctrl[2], ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], task, task + 1, ctrl[12]);
+    const run = kernels[names[ctrl[2]]];
+    const end = ctrl[13];
+    for (let task = Atomics.add(ctrl, 12, 1); task < end; task = Atomics.add(ctrl, 12, 1)) {
+      run(ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], task);
     }
   } catch (error) {
     Atomics.store(ctrl, 14, 1);
@@ -49,19 +56,23 @@ for (;;) {
 }
 `;
 
-/** The arguments of kernels.gemm, in order. */
-export type GemmArgs = [a: number, b: number, c: number, mPanels: number, nPanels: number, kTotal: number,
-  k0: number, k1: number, first: number, last: number, addToC: number];
+/** Tasks [first, end) of one kernel with these 9 arguments (the task number is passed last). */
+export interface TaskJob {
+  readonly kernel: TaskKernel;
+  readonly args: readonly number[];
+  readonly first: number;
+  readonly end: number;
+}
 
 export class Helper {
   private readonly ctrl: Int32Array;
   private readonly worker: Worker;
 
-  constructor(runtime: WasmRuntime) {
+  constructor(private readonly runtime: WasmRuntime) {
     this.ctrl = new Int32Array(runtime.memory.buffer, CONTROL_BASE, 16);
     this.worker = new Worker(workerSource, {
       eval: true,
-      workerData: { module: runtime.module, memory: runtime.memory, control: CONTROL_BASE },
+      workerData: { module: runtime.module, memory: runtime.memory, control: CONTROL_BASE, names: TASK_KERNELS },
     });
     this.worker.unref();
   }
@@ -75,8 +86,8 @@ export class Helper {
     return true;
   }
 
-  /** Runs `theirs` on the worker while `ours` runs here; returns when both are done. */
-  run(theirs: GemmArgs, ours: () => void): void {
+  /** Runs all of `theirs` on the worker while `ours` runs here; returns when both are done. */
+  run(theirs: TaskJob, ours: () => void): void {
     const job = this.post(theirs);
     try {
       ours();
@@ -85,32 +96,37 @@ export class Helper {
     }
   }
 
-  /** Runs the tasks of `job` on both threads: each takes the next task (`runTask` here) until none is left. */
-  share(job: GemmArgs, runTask: (task: number) => void): void {
+  /** Runs the tasks of `job` on both threads, each taking the next one until none is left. */
+  share(job: TaskJob): void {
     const posted = this.post(job);
+    const run = this.runtime.kernels[job.kernel] as (...args: number[]) => void;
+    const [a0, a1, a2, a3, a4, a5, a6, a7, a8] = job.args;
     try {
-      const last = job[9];
-      for (let task = Atomics.add(this.ctrl, 13, 1); task < last; task = Atomics.add(this.ctrl, 13, 1)) runTask(task);
+      for (let task = Atomics.add(this.ctrl, 12, 1); task < job.end; task = Atomics.add(this.ctrl, 12, 1)) {
+        run(a0, a1, a2, a3, a4, a5, a6, a7, a8, task);
+      }
     } finally {
       this.finish(posted);
     }
   }
 
-  /** Hands the worker a job (its arguments, and the first task to take); returns the job's number. */
-  private post(args: GemmArgs): number {
+  /** Hands the worker a job (kernel, arguments, task range); returns the job's number. */
+  private post(job: TaskJob): number {
     const ctrl = this.ctrl;
-    for (let i = 0; i < args.length; i++) ctrl[2 + i] = args[i];
-    Atomics.store(ctrl, 13, args[8]);
-    const job = Atomics.add(ctrl, 0, 1) + 1;
+    ctrl[2] = TASK_KERNELS.indexOf(job.kernel);
+    job.args.forEach((value, i) => { ctrl[3 + i] = value; });
+    ctrl[13] = job.end;
+    Atomics.store(ctrl, 12, job.first);
+    const posted = Atomics.add(ctrl, 0, 1) + 1;
     Atomics.notify(ctrl, 0);
-    return job;
+    return posted;
   }
 
   /** Waits until the worker has finished job number `job`; throws if its part failed. */
   private finish(job: number): void {
     const ctrl = this.ctrl;
     for (let done = Atomics.load(ctrl, 1); done !== job; done = Atomics.load(ctrl, 1)) Atomics.wait(ctrl, 1, done, 1000);
-    if (Atomics.exchange(ctrl, 14, 0) !== 0) throw new Error('fast backend: the GEMM worker thread failed on its part of a matrix product');
+    if (Atomics.exchange(ctrl, 14, 0) !== 0) throw new Error('fast backend: the worker thread failed on its part of a matrix product');
   }
 }
 

@@ -30,8 +30,13 @@ export interface Kernels {
   taskCount(batch: number, mPanels: number, nPanels: number): number;
   gemm(a: number, b: number, c: number, mPanels: number, nPanels: number, kTotal: number,
     k0: number, k1: number, first: number, last: number, addToC: number): void;
+  gemmTask(a: number, b: number, c: number, mPanels: number, nPanels: number, kTotal: number,
+    k0: number, k1: number, addToC: number, task: number): void;
   pack(dst: number, src: number, batchTable: number, batches: number, lineTable: number, lines: number,
     kTable: number, k: number, width: number): void;
+  packTaskCount(batches: number, lines: number, width: number): number;
+  packTask(dst: number, src: number, batchTable: number, batches: number, lineTable: number, lines: number,
+    kTable: number, k: number, width: number, task: number): void;
   unpack(out: number, c: number, c2: number, batchTable: number, batches: number, rowTable: number, m: number,
     colTable: number, n: number, mp: number, np: number, columnsOuter: boolean): void;
   binary(op: number): void;
