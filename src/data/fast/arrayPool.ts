@@ -8,7 +8,9 @@
  * Safe because the array is the only way to its buffer: tsgrad keeps it inside a Storage and never
  * hands out a second view of it that could outlive it (reads copy). Callbacks run when V8 gets to them;
  * inside a synchronous loop that is only through `cleanupSome`, called when the pool has no buffer of a
- * length. The pool keeps at most MAX_POOLED_BYTES, dropping the buffers returned longest ago.
+ * length, and after COLLECT_AFTER_BYTES of fresh arrays such a miss first forces a full collection (so
+ * that dead arrays come back instead of new ones piling up). The pool keeps at most MAX_POOLED_BYTES,
+ * dropping the buffers returned longest ago.
  *
  * May import: ../storage.
  */

@@ -109,11 +109,11 @@ function pack(rt: WasmRuntime, side: Staged, r: Range, width: number): number {
   const k = r.k1 - r.k0;
   const floats = r.batches * Math.ceil(lines / width) * width * k;
   const dst = rt.alloc(floats);
-  const args = [dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width];
+  const args = [dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width] as const;
   const helper = rt.shared && floats >= SHARED_PACK_MIN ? helperThread(rt) : null;
   const tasks = rt.kernels.packTaskCount(r.batches, lines, width);
   if (helper && tasks >= 2) helper.share({ kernel: 'packTask', args, first: 0, end: tasks });
-  else rt.kernels.pack(dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width);
+  else rt.kernels.pack(...args);
   return dst;
 }
 
@@ -137,6 +137,41 @@ function chunking(plan: GemmLayout): { batches: number; xLines: number; yLines: 
   return { batches: 1, xLines, yLines, k };
 }
 
+/** What every chunk of one product shares: the runtime, the staged operands and output, the plan. */
+interface Product {
+  rt: WasmRuntime;
+  plan: GemmLayout;
+  x: Staged;
+  y: Staged;
+  out: number;
+  outTables: { batch: number; rows: number; cols: number };
+  columnsOuter: boolean;
+  kSlice: number;
+}
+
+/**
+ * C for batch items [b0, b0 + batches), lines [x0, x1) of X and [y0, y1) of Y, over all of K (in
+ * slices added into C), unpacked into the output. `packedX` and `packedY` are packs made once for all
+ * chunks (0: pack per K slice here).
+ */
+function productChunk(p: Product, b0: number, batches: number, [x0, x1]: number[], [y0, y1]: number[], packedX: number, packedY: number): void {
+  const { rt, plan } = p;
+  const [mPanels, nPanels] = [Math.ceil((x1 - x0) / MR), Math.ceil((y1 - y0) / NR)];
+  const cFloats = batches * mPanels * MR * nPanels * NR;
+  const c = rt.alloc(cFloats);
+  const c2 = splitsK(rt, batches, mPanels, nPanels, p.kSlice) ? rt.alloc(cFloats) : 0;
+  for (let k0 = 0; k0 < plan.k; k0 += p.kSlice) {
+    const slice = rt.mark();
+    const k1 = Math.min(plan.k, k0 + p.kSlice);
+    const x = packedX || pack(rt, p.x, { b0, batches, l0: x0, l1: x1, k0, k1 }, MR);
+    const y = packedY || pack(rt, p.y, { b0, batches, l0: y0, l1: y1, k0, k1 }, NR);
+    multiply(rt, { x, y, c, c2, batch: batches, mPanels, nPanels, k: k1 - k0, addToC: k0 > 0 });
+    rt.release(slice);
+  }
+  rt.kernels.unpack(p.out, c, c2, p.outTables.batch + 4 * b0, batches, p.outTables.rows + 4 * x0, x1 - x0,
+    p.outTables.cols + 4 * y0, y1 - y0, mPanels * MR, nPanels * NR, p.columnsOuter);
+}
+
 /** mulacc through the GEMM kernel, or null when the pattern does not factor (the caller falls back). */
 export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number[], outSize: number): Float32Array | null {
   const plan = planGemm(a, b, axes, MR, NR);
@@ -146,40 +181,27 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
   const rt = flops >= THREAD_MIN_FLOPS && threadsAllowed() ? sharedRuntime() : wasmRuntime();
   rt.reset();
   const [xView, yView] = plan.swapped ? [b, a] : [a, b];
-  const x = stage(rt, xView, plan.x);
-  const y = stage(rt, yView, plan.y);
-  const out = rt.alloc(outSize);
-  const outTables = { batch: stageTable(rt, plan.out.batch), rows: stageTable(rt, plan.out.rows), cols: stageTable(rt, plan.out.cols) };
-  const step = chunking(plan);
   const { rows, cols } = plan.out;
-  const columnsOuter = rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]);
+  const step = chunking(plan);
+  const p: Product = {
+    rt, plan, x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y), out: rt.alloc(outSize),
+    outTables: { batch: stageTable(rt, plan.out.batch), rows: stageTable(rt, rows), cols: stageTable(rt, cols) },
+    columnsOuter: rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]),
+    kSlice: step.k,
+  };
   // With K whole, a chunk of X is packed once for all chunks of Y, and Y once when it is whole too.
   const kWhole = step.k >= plan.k;
   const scratch = rt.mark();
   for (let b0 = 0; b0 < plan.batch; b0 += step.batches) {
     const batches = Math.min(step.batches, plan.batch - b0);
-    const wholeY = kWhole && step.yLines >= plan.n ? pack(rt, y, { b0, batches, l0: 0, l1: plan.n, k0: 0, k1: plan.k }, NR) : 0;
+    const wholeY = kWhole && step.yLines >= plan.n ? pack(rt, p.y, { b0, batches, l0: 0, l1: plan.n, k0: 0, k1: plan.k }, NR) : 0;
     const batchScratch = rt.mark();
     for (let x0 = 0; x0 < plan.m; x0 += step.xLines) {
       const x1 = Math.min(plan.m, x0 + step.xLines);
-      const chunkX = kWhole ? pack(rt, x, { b0, batches, l0: x0, l1: x1, k0: 0, k1: plan.k }, MR) : 0;
+      const chunkX = kWhole ? pack(rt, p.x, { b0, batches, l0: x0, l1: x1, k0: 0, k1: plan.k }, MR) : 0;
       const xScratch = rt.mark();
       for (let y0 = 0; y0 < plan.n; y0 += step.yLines) {
-        const y1 = Math.min(plan.n, y0 + step.yLines);
-        const [mPanels, nPanels] = [Math.ceil((x1 - x0) / MR), Math.ceil((y1 - y0) / NR)];
-        const cFloats = batches * mPanels * MR * nPanels * NR;
-        const c = rt.alloc(cFloats);
-        const c2 = splitsK(rt, batches, mPanels, nPanels, step.k) ? rt.alloc(cFloats) : 0;
-        for (let k0 = 0; k0 < plan.k; k0 += step.k) {
-          const slice = rt.mark();
-          const k1 = Math.min(plan.k, k0 + step.k);
-          const xPack = chunkX || pack(rt, x, { b0, batches, l0: x0, l1: x1, k0, k1 }, MR);
-          const yPack = wholeY || pack(rt, y, { b0, batches, l0: y0, l1: y1, k0, k1 }, NR);
-          multiply(rt, { x: xPack, y: yPack, c, c2, batch: batches, mPanels, nPanels, k: k1 - k0, addToC: k0 > 0 });
-          rt.release(slice);
-        }
-        rt.kernels.unpack(out, c, c2, outTables.batch + 4 * b0, batches, outTables.rows + 4 * x0, x1 - x0,
-          outTables.cols + 4 * y0, y1 - y0, mPanels * MR, nPanels * NR, columnsOuter);
+        productChunk(p, b0, batches, [x0, x1], [y0, Math.min(plan.n, y0 + step.yLines)], chunkX, wholeY);
         rt.release(xScratch);
       }
       rt.release(batchScratch);
@@ -187,6 +209,6 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
     rt.release(scratch);
   }
   const result = outputArray(outSize);
-  result.set(rt.heap.subarray(out / 4, out / 4 + outSize));
+  result.set(rt.heap.subarray(p.out / 4, p.out / 4 + outSize));
   return result;
 }
