@@ -434,9 +434,11 @@ it('the webasm backend keeps no device buffers (a pipeline kernel there returns 
 
 /**
  * The `device` face of the headlessgl backend: the same kernels as the host face, so results must be
- * bit-identical to it; what changes is where they stay. Runs only with TSGRAD_TEST_GL=1.
+ * bit-identical to it; what changes is where they stay. GL needs the native `gl` package and an X
+ * server: .ci/run installs both and sets TSGRAD_TEST_GL=1, where a missing GL fails every test below.
+ * A plain `npm test` has neither, so there this suite reports as skipped.
  */
-(modes.includes('headlessgl') ? describe : describe.skip)('device memory on headlessgl', () => {
+(modes.includes('headlessgl') ? describe : describe.skip)('device memory on headlessgl (TSGRAD_TEST_GL=1 under xvfb-run)', () => {
   let gpu: Backend;
   let memory: DeviceMemory;
   beforeAll(() => {

@@ -13,6 +13,18 @@ export function numel(shape: Shape): number {
   return n;
 }
 
+/** The lowest and highest storage index a view of this shape and these strides reaches from `offset`. */
+export function stridedSpan(shape: Shape, strides: Shape, offset = 0): [number, number] {
+  let lo = offset;
+  let hi = offset;
+  shape.forEach((d, i) => {
+    const reach = (d - 1) * strides[i];
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  return [lo, hi];
+}
+
 /** Strides of a packed row-major array of this shape. */
 export function rowMajorStrides(shape: Shape): number[] {
   const strides = new Array<number>(shape.length);

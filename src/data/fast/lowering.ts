@@ -19,7 +19,7 @@
  */
 import type { StridedView } from '../backend';
 import { cellOffsets } from '../cpu';
-import { numel, rowMajorStrides } from '../shape';
+import { numel, rowMajorStrides, stridedSpan } from '../shape';
 
 /** Offsets of one operand for each index of the batch, M (or N) and K groups, and the span they reach. */
 export interface OperandTables {
@@ -78,20 +78,8 @@ function paddedCells(rows: number, cols: number, mr: number, nr: number): number
   return Math.ceil(rows / mr) * mr * Math.ceil(cols / nr) * nr;
 }
 
-/** The lowest and highest offset a view with these strides reaches. */
-function reach(shape: readonly number[], strides: readonly number[]): [number, number] {
-  let lo = 0;
-  let hi = 0;
-  shape.forEach((d, i) => {
-    const far = (d - 1) * strides[i];
-    if (far < 0) lo += far;
-    else hi += far;
-  });
-  return [lo, hi];
-}
-
 function operand(shape: readonly number[], strides: readonly number[], groups: readonly (Group | null)[], lines: Group): OperandTables {
-  const [lo, hi] = reach(shape, strides);
+  const [lo, hi] = stridedSpan(shape, strides);
   return { batch: table(shape, strides, groups, 'batch'), lines: table(shape, strides, groups, lines), k: table(shape, strides, groups, 'k'), lo, hi };
 }
 

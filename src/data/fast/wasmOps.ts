@@ -13,7 +13,7 @@
  */
 import type { StridedView } from '../backend';
 import { reduceMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
-import { numel, rowMajorStrides, type Shape } from '../shape';
+import { numel, rowMajorStrides, stridedSpan, type Shape } from '../shape';
 import { outputArray } from './arrayPool';
 import { planLoop, type LoopPlan } from './strided';
 import { wasmRuntime, type WasmRuntime } from './wasm';
@@ -32,29 +32,17 @@ const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, m
 const UNARY_OPS: Partial<Record<UnaryOp, number>> = { neg: 0, sqrt: 1, recip: 2 };
 const REDUCE_OPS: Record<ReduceOp, number> = { sum: 0, amax: 1 };
 
-/** The first and last storage index a view touches. */
-function span(v: StridedView): [number, number] {
-  let lo = v.offset;
-  let hi = v.offset;
-  v.shape.forEach((d, i) => {
-    const reach = (d - 1) * v.strides[i];
-    if (reach < 0) lo += reach;
-    else hi += reach;
-  });
-  return [lo, hi];
-}
-
 /** True when every view is dense enough to be worth copying in (see SPARSE). */
 function worthCopying(views: readonly StridedView[]): boolean {
   return views.every((v) => {
-    const [lo, hi] = span(v);
+    const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
     return hi - lo + 1 <= SPARSE * numel(v.shape);
   });
 }
 
 /** Copies the span of `v` into the memory; returns where its offset lands (a float index). */
 function stage(rt: WasmRuntime, v: StridedView): number {
-  const [lo, hi] = span(v);
+  const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
   const at = rt.alloc(hi - lo + 1) / 4;
   rt.heap.set(v.array.subarray(lo, hi + 1), at);
   return at + (v.offset - lo);
@@ -150,7 +138,7 @@ export function scatterWasm(target: StridedView, source: StridedView): boolean {
   if (numel(target.shape) < WASM_MIN_CELLS || !worthCopying([target, source])) return false;
   const rt = wasmRuntime();
   rt.reset();
-  const [lo, hi] = span(target);
+  const [lo, hi] = stridedSpan(target.shape, target.strides, target.offset);
   const targetAt = stage(rt, target);
   const sourceAt = stage(rt, source);
   const plan = planLoop(target.shape, [target.strides, source.strides]);

@@ -16,7 +16,7 @@
  * May import: ../backend, ../shape.
  */
 import type { StridedView } from '../backend';
-import { formatShape, numel, type Shape } from '../shape';
+import { formatShape, numel, stridedSpan, type Shape } from '../shape';
 
 /** Dims every kernel indexes over. */
 export const KERNEL_RANK = 8;
@@ -48,18 +48,6 @@ export interface KernelLayout<A> {
   readonly inputs: readonly KernelInput<A>[];
 }
 
-/** The lowest and highest array index of a non-empty view. */
-export function touchedRange(view: Placement): [number, number] {
-  let low = view.offset;
-  let high = view.offset;
-  view.shape.forEach((size, k) => {
-    const reach = (size - 1) * view.strides[k];
-    if (reach < 0) low += reach;
-    else high += reach;
-  });
-  return [low, high];
-}
-
 /** Throws when a kernel would compute an index of `count` or more (not exact in float32). */
 export function checkIndexRange(op: string, what: string, count: number, shape: Shape): void {
   if (count > MAX_INDEX) {
@@ -73,7 +61,7 @@ export function checkIndexRange(op: string, what: string, count: number, shape: 
 /** The part of the view's array it touches, with the offset moved into that part. */
 export function windowOf(op: string, view: StridedView): StridedView {
   if (numel(view.shape) === 0) return { ...view, array: view.array.subarray(0, 0), offset: 0 };
-  const [low, high] = touchedRange(view);
+  const [low, high] = stridedSpan(view.shape, view.strides, view.offset);
   checkIndexRange(op, 'an input spanning', high - low + 1, view.shape);
   return { ...view, array: view.array.subarray(low, high + 1), offset: view.offset - low };
 }
@@ -183,7 +171,7 @@ export function scatterLayout<A>(op: string, target: Placement, source: ViewOf<A
   const [sizes, targetStrides, sourceStrides] = [sorted.shape, sorted.stridesOf[0], sorted.stridesOf[1]];
   checkNoOverlap(op, target, sizes, targetStrides);
   checkRank(op, sizes, target.shape);
-  const length = touchedRange({ shape: sizes, strides: targetStrides, offset: 0 })[1] + 1;
+  const length = stridedSpan(sizes, targetStrides)[1] + 1;
   checkIndexRange(op, 'a target view spanning', length, target.shape);
   // Pad at the end (below the smallest stride): size 1 with stride 1 makes the kernel check that no remainder is left.
   const pad = (list: number[], value: number): number[] => [...list, ...new Array<number>(KERNEL_RANK - list.length).fill(value)];
