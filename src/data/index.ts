@@ -3,7 +3,7 @@
  */
 export { TensorData, type NestedArray } from './tensorData';
 export type { Backend, ComputeOps, DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, StridedView } from './backend';
-export { cpuBackend } from './cpu';
+export { referenceBackend } from './reference';
 export { fastBackend, setFastThreads } from './fast';
 export { currentBackend, getDevice, gpuBackend, setDevice, useBackend, type DeviceName, type DeviceOptions, type GpuMode } from './device';
 export { isGpuModeAvailable, type GpuBackend } from './gpu/backend';

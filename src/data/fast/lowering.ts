@@ -15,10 +15,10 @@
  * group, a convolution's M is (batch, outH, outW) and its K is (channels, kh, kw): packing X through
  * such tables is im2col. The tables depend only on shapes, strides and axes, so they are cached.
  *
- * May import: ../backend, ../cpu, ../shape.
+ * May import: ../backend, ../view, ../shape.
  */
 import type { StridedView } from '../backend';
-import { cellOffsets } from '../cpu';
+import { cellOffsets } from '../view';
 import { numel, rowMajorStrides, stridedSpan } from '../shape';
 
 /** Offsets of one operand for each index of the batch, M (or N) and K groups, and the span they reach. */
