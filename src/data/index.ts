@@ -2,7 +2,7 @@
  * The low level: `TensorData` and the primitive ops. Imports nothing from the rest of tsgrad.
  */
 export { TensorData, type NestedArray } from './tensorData';
-export type { Backend, ComputeOps, DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, StridedView } from './backend';
+export type { Backend, ComputeOps, DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, Placement, StridedView } from './backend';
 export { referenceBackend } from './reference';
 export { fastBackend, setFastThreads } from './fast';
 export { currentBackend, getDevice, gpuBackend, setDevice, useBackend, type DeviceName, type DeviceOptions, type GpuMode } from './device';

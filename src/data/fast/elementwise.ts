@@ -97,12 +97,25 @@ function starts(plan: LoopPlan, offsets: readonly number[]): Int32Array[] {
   return offsets.map((offset, v) => (plan.outerShape.length === 0 ? Int32Array.of(offset) : rowStarts(plan, v, offset)));
 }
 
+/** A joint walk over a packed output and input views of one shape: the plan, and where its rows start. */
+interface Walk {
+  readonly plan: LoopPlan;
+  /** Per view (the output first), the start of each row. */
+  readonly rows: Int32Array[];
+}
+
+/** Plans the walk of an elementwise op writing a packed output over `views`. */
+function elementwiseWalk(views: readonly StridedView[]): Walk {
+  const { shape } = views[0];
+  const plan = planLoop(shape, [rowMajorStrides(shape), ...views.map((v) => v.strides)]);
+  return { plan, rows: starts(plan, [0, ...views.map((v) => v.offset)]) };
+}
+
 export function unary(op: UnaryOp, x: StridedView): Float32Array {
   const out = new Float32Array(numel(x.shape));
   if (out.length === 0) return out;
-  const plan = planLoop(x.shape, [rowMajorStrides(x.shape), x.strides]);
+  const { plan, rows: [o, xi] } = elementwiseWalk([x]);
   const [os, xs] = plan.rowSteps;
-  const [o, xi] = starts(plan, [0, x.offset]);
   const row = unaryRows[op] ?? genericUnaryRow(op);
   for (let r = 0; r < o.length; r++) row(out, o[r], os, x.array, xi[r], xs, plan.rowLength);
   return out;
@@ -111,9 +124,8 @@ export function unary(op: UnaryOp, x: StridedView): Float32Array {
 export function binary(op: BinaryOp, a: StridedView, b: StridedView): Float32Array {
   const out = new Float32Array(numel(a.shape));
   if (out.length === 0) return out;
-  const plan = planLoop(a.shape, [rowMajorStrides(a.shape), a.strides, b.strides]);
+  const { plan, rows: [o, ai, bi] } = elementwiseWalk([a, b]);
   const [os, as, bs] = plan.rowSteps;
-  const [o, ai, bi] = starts(plan, [0, a.offset, b.offset]);
   const row = binaryRows[op] ?? genericBinaryRow(op);
   for (let r = 0; r < o.length; r++) row(out, o[r], os, a.array, ai[r], as, b.array, bi[r], bs, plan.rowLength);
   return out;
@@ -122,9 +134,8 @@ export function binary(op: BinaryOp, a: StridedView, b: StridedView): Float32Arr
 export function where(cond: StridedView, a: StridedView, b: StridedView): Float32Array {
   const out = new Float32Array(numel(cond.shape));
   if (out.length === 0) return out;
-  const plan = planLoop(cond.shape, [rowMajorStrides(cond.shape), cond.strides, a.strides, b.strides]);
+  const { plan, rows: [o, ci, ai, bi] } = elementwiseWalk([cond, a, b]);
   const [os, cs, as, bs] = plan.rowSteps;
-  const [o, ci, ai, bi] = starts(plan, [0, cond.offset, a.offset, b.offset]);
   const c = cond.array;
   const x = a.array;
   const y = b.array;

@@ -15,21 +15,14 @@
  *
  * May import: ../backend, ../shape, ../view.
  */
-import type { StridedView } from '../backend';
+import type { Placement, StridedView } from '../backend';
 import { formatShape, numel, stridedSpan, type Shape } from '../shape';
-import { mergeAxes } from '../view';
+import { mergeAxes, type MergedAxes } from '../view';
 
 /** Dims every kernel indexes over. */
 export const KERNEL_RANK = 8;
 /** Indices from here on are not exact in float32 (2^24 + 1 rounds to 2^24). */
 export const MAX_INDEX = 2 ** 24;
-
-/** A view without its array: where its cells are. */
-export interface Placement {
-  readonly shape: Shape;
-  readonly strides: Shape;
-  readonly offset: number;
-}
 
 /** A view onto any kind of array `A` (a Float32Array, or a GL texture in backend.ts). */
 export interface ViewOf<A> extends Placement {
@@ -86,10 +79,14 @@ function padded(op: string, list: readonly number[], fill: number, original: Sha
 /** The layout of views that all have one `shape` (inputs of an elementwise op, or a gather). */
 export function elementwiseLayout<A>(op: string, shape: Shape, views: readonly ViewOf<A>[]): KernelLayout<A> {
   checkIndexRange(op, 'an output', numel(shape), shape);
-  const merged = mergeAxes(shape, views.map((view) => view.strides));
+  return mergedLayout(op, shape, views, mergeAxes(shape, views.map((view) => view.strides)));
+}
+
+/** Views laid out over their merged axes, padded to KERNEL_RANK (`original` names the shape in errors). */
+function mergedLayout<A>(op: string, original: Shape, views: readonly ViewOf<A>[], merged: MergedAxes): KernelLayout<A> {
   return {
-    shape: padded(op, merged.shape, 1, shape),
-    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    shape: padded(op, merged.shape, 1, original),
+    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, original) })),
   };
 }
 
@@ -102,11 +99,9 @@ export interface ReduceLayout<A> extends KernelLayout<A> {
 
 /** The layout of a pass that reduces the last dim of `views` (all of one `shape`). */
 export function reduceLayout<A>(op: string, shape: Shape, views: readonly ViewOf<A>[]): ReduceLayout<A> {
-  const outer = shape.slice(0, -1);
-  const merged = mergeAxes(outer, views.map((view) => view.strides.slice(0, -1)));
+  const merged = mergeAxes(shape.slice(0, -1), views.map((view) => view.strides.slice(0, -1)));
   return {
-    shape: padded(op, merged.shape, 1, shape),
-    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    ...mergedLayout(op, shape, views, merged),
     length: shape[shape.length - 1],
     steps: views.map((view) => view.strides[view.strides.length - 1]),
   };
