@@ -1,5 +1,7 @@
 /**
- * The primitive ops: one typed list of names, and the per-element math that every backend shares.
+ * The primitive ops: their names, their numbering, and the per-element math that every backend
+ * shares. This file is the one definition of each op: the reference and fast backends call the math
+ * tables, and the kernels that cannot (WebAssembly, gpu.js) take their op codes from the lists below.
  *
  * Everything tsgrad computes is built from these ops. A backend implements the compute ops
  * (`Backend` in backend.ts). The movement ops change a view's shape and strides and need no kernel,

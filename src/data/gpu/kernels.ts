@@ -5,7 +5,8 @@
  * (webasm mode) or to a GLSL fragment shader (headlessgl). So a kernel may use only its arguments,
  * `this.thread.x`, `this.constants`, `Math.*` and local variables:
  * - no closures: the `unaryMath` table of ops.ts cannot be called here, so each op's math is
- *   repeated below as one line, and tests/gpu.test.ts checks every op against PyTorch;
+ *   repeated below as one line, and the tests check every op against the reference backend
+ *   (tests/gpu.test.ts) and against PyTorch at 4,096 cells (tests/large.test.ts);
  * - no `Infinity` (GLSL turns it into 3.4e38) and no `isNaN` (unsupported; `v !== v` is used);
  * - no helper functions: gpu.js supports them, but webasm then runs the call one SIMD lane at a
  *   time (a neg kernel over 1e6 cells went from 12 to 52 ms). That is why the same 8 lines of
@@ -19,7 +20,7 @@
  * no listed op reaches, and kernelTable.ts reads the lines of each function (`kernelCases`)
  * and refuses, naming the op, to create a gpu backend when an op of ops.ts has none.
  *
- * Arrays are Float32Arrays on webasm and GL textures on headlessgl (backend.ts uploads host arrays
+ * Arrays are Float32Arrays on webasm and GL textures on headlessgl (runner.ts uploads host arrays
  * first); a kernel reads both the same way, `x[index]`.
  *
  * Index math. Every input arrives as (array, offset `xo`, 8 strides `x0..x7`) over the output's
@@ -44,7 +45,7 @@ export const reduceCode: Record<ReduceOp, number> = codes(reduceOps);
 export type UnaryConstants = typeof unaryCode & { op: number };
 /** `this.constants` of the binary kernel. */
 export type BinaryConstants = typeof binaryCode & { op: number };
-/** `chunk` is the most cells one output cell reduces (see gpuOps.ts for why reductions are chunked). */
+/** `chunk` is the most cells one output cell reduces (see compute.ts for why reductions are chunked). */
 export type ReduceConstants = typeof reduceCode & { op: number; chunk: number };
 /** `this.constants` of the mulacc kernel. */
 export type MulaccConstants = { chunk: number };
@@ -202,7 +203,7 @@ export function mulaccKernel(
  * [start, start + span) keep their old value. Cell i = start + r of that range belongs to the view
  * when dividing r by the view's strides t0..t7 (sorted from largest to smallest; see layout.ts) gives
  * digits below the sizes n0..n7 and no remainder; it then takes the source value of those digits,
- * else keeps its old value. backend.ts passes either the whole target (output: all of it) or just
+ * else keeps its old value. scatter.ts passes either the whole target (output: all of it) or just
  * the touched range with start 0.
  */
 export function scatterKernel(

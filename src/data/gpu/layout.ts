@@ -8,7 +8,7 @@
  *   (a packed view of any rank becomes one dim), so real views rarely need more than 3 dims;
  *   more than 8 after merging throws, naming the op and the shape;
  * - the remaining dims are padded in front with size-1 dims of stride 0.
- * Before that, backend.ts cuts each host input to the part of its array it touches (`windowOf`): a
+ * Before that, runner.ts cuts each host input to the part of its array it touches (`windowOf`): a
  * row of a big matrix uploads one row, a broadcast scalar uploads one value.
  * gpu.js computes indices in float32 (even on webasm), exact only below 2^24: `checkIndexRange`
  * refuses bigger outputs and windows instead of reading wrong cells.
@@ -24,7 +24,7 @@ export const KERNEL_RANK = 8;
 /** Indices from here on are not exact in float32 (2^24 + 1 rounds to 2^24). */
 export const MAX_INDEX = 2 ** 24;
 
-/** A view onto any kind of array `A` (a Float32Array, or a GL texture in backend.ts). */
+/** A view onto any kind of array `A` (a Float32Array, or a GL texture in runner.ts). */
 export interface ViewOf<A> extends Placement {
   readonly array: A;
 }
