@@ -14,7 +14,7 @@ import { arrayPoolStats } from '../src/data/fast/arrayPool';
 import { PACK_BUDGET, THREAD_MIN_FLOPS } from '../src/data/fast/gemm';
 import { threadsAllowed } from '../src/data/fast/threads';
 import { planLoop } from '../src/data/fast/strided';
-import { SPARSE, WASM_MIN_CELLS, call } from '../src/data/fast/wasmOps';
+import { SPARSE, WASM_MIN_CELLS, callKernel } from '../src/data/fast/wasmOps';
 import { rowMajorStrides } from '../src/data/shape';
 import { binaryOps, reduceMath, reduceOps, unaryOps } from '../src/data/ops';
 import { genericBinaryRow, genericReduceRow, genericUnaryRow } from '../src/data/fast/elementwise';
@@ -504,8 +504,8 @@ describe('fast backend: the WebAssembly module', () => {
     const code = unaryOps.indexOf(missing!);
     const rt = wasmRuntime();
     expect(() => rt.kernels.unary(code)).toThrow(/unreachable/);
-    expect(() => call(missing!, code, rt.kernels.unary)).toThrow(new RegExp(`^${missing}: the WebAssembly kernel has no case for code ${code}`));
-    expect(() => call('pow', 99, rt.kernels.binary)).toThrow(/^pow: the WebAssembly kernel has no case for code 99/);
+    expect(() => callKernel(missing!, code, rt.kernels.unary)).toThrow(new RegExp(`^${missing}: the WebAssembly kernel has no case for code ${code}`));
+    expect(() => callKernel('pow', 99, rt.kernels.binary)).toThrow(/^pow: the WebAssembly kernel has no case for code 99/);
   });
 });
 

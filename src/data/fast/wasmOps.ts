@@ -9,8 +9,8 @@
  * ops the kernels do not handle (`wasmKernelOps`, generated with the module from kernels.as: the
  * WebAssembly kernels are a speed-up, a partial table); small tensors, whose copies and call cost
  * more than the loop; sparse views, whose span is much larger than their cells; and walks deeper
- * than MAX_RANK axes. A kernel that meets a code it has no case for traps, and `call` turns the trap
- * into an error naming the op.
+ * than MAX_RANK axes. A kernel that meets a code it has no case for traps, and `callKernel`
+ * turns the trap into an error naming the op.
  *
  * May import: ../backend, ../ops, ../shape, ../view, ./arrayPool, ./strided, ./wasm, ./wasmBinary.
  */
@@ -33,7 +33,7 @@ export const WASM_MIN_CELLS = 2048;
 export const SPARSE = 4;
 
 /** Runs a kernel; a trap (a code with no case in kernels.as) becomes an error naming the op. */
-export function call(op: string, code: number, kernel: (code: number) => void): void {
+export function callKernel(op: string, code: number, kernel: (code: number) => void): void {
   try {
     kernel(code);
   } catch (error) {
@@ -111,7 +111,7 @@ export function unaryWasm(op: UnaryOp, x: StridedView): Float32Array | null {
   if (code === undefined || count < WASM_MIN_CELLS) return null;
   const ready = prepare(x.shape, [x]);
   if (!ready) return null;
-  call(op, code, ready.rt.kernels.unary);
+  callKernel(op, code, ready.rt.kernels.unary);
   return result(ready.rt, ready.out, count);
 }
 
@@ -121,7 +121,7 @@ export function binaryWasm(op: BinaryOp, a: StridedView, b: StridedView): Float3
   if (code === undefined || count < WASM_MIN_CELLS) return null;
   const ready = prepare(a.shape, [a, b], true);
   if (!ready) return null;
-  call(op, code, ready.rt.kernels.binary);
+  callKernel(op, code, ready.rt.kernels.binary);
   return result(ready.rt, ready.out, count);
 }
 
@@ -169,7 +169,7 @@ export function reduceWasm(op: ReduceOp, x: StridedView, axes: readonly number[]
   const xAt = stage(rt, x);
   if (!describe(rt, planLoop(x.shape, [accumulatorStrides(x.shape, axes), x.strides], { repeatedRows: true }), [0, xAt])) return null;
   rt.kernels.fill64(acc, count, reduceMath[op].init);
-  call(op, code, (c) => rt.kernels.reduce(c, acc));
+  callKernel(op, code, (c) => rt.kernels.reduce(c, acc));
   const out = output(rt, count);
   rt.kernels.narrow(out * 4, acc, count);
   return result(rt, out, count);
