@@ -53,20 +53,23 @@ export interface MergedAxes {
  */
 export function mergeAxes(shape: Shape, stridesOf: readonly Shape[], groups: readonly number[] = shape.map(() => 0)): MergedAxes {
   const out: MergedAxes = { shape: [], stridesOf: stridesOf.map(() => []), groups: [] };
-  shape.forEach((size, k) => {
-    if (size === 1) return;
+  for (let k = 0; k < shape.length; k++) {
+    const size = shape[k];
+    if (size === 1) continue;
     const last = out.shape.length - 1;
-    const joins = last >= 0 && out.groups[last] === groups[k] &&
-      stridesOf.every((strides, v) => out.stridesOf[v][last] === size * strides[k]);
-    if (joins) {
-      out.shape[last] *= size;
-      stridesOf.forEach((strides, v) => { out.stridesOf[v][last] = strides[k]; });
-    } else {
+    let joins = last >= 0 && out.groups[last] === groups[k];
+    for (let v = 0; joins && v < stridesOf.length; v++) joins = out.stridesOf[v][last] === size * stridesOf[v][k];
+    if (joins) out.shape[last] *= size;
+    else {
       out.shape.push(size);
       out.groups.push(groups[k]);
-      stridesOf.forEach((strides, v) => out.stridesOf[v].push(strides[k]));
     }
-  });
+    // A joined axis steps like its inner part; a new one brings its own strides.
+    for (let v = 0; v < stridesOf.length; v++) {
+      if (joins) out.stridesOf[v][last] = stridesOf[v][k];
+      else out.stridesOf[v].push(stridesOf[v][k]);
+    }
+  }
   return out;
 }
 

@@ -50,7 +50,12 @@ export function planLoop(shape: Shape, strides: readonly Shape[], options: { rep
   const views = strides.length;
   // Merged axes, innermost first: [size, stride of view 0, stride of view 1, ...].
   const merged = mergeAxes(shape, strides);
-  const axes = merged.shape.map((size, k) => [size, ...merged.stridesOf.map((s) => s[k])]).reverse();
+  const axes: number[][] = [];
+  for (let k = merged.shape.length - 1; k >= 0; k--) {
+    const axis = [merged.shape[k]];
+    for (let v = 0; v < views; v++) axis.push(merged.stridesOf[v][k]);
+    axes.push(axis);
+  }
   if (axes.length === 0) axes.push([1, ...strides.map(() => 0)]);
   const rowRepeats = (options.repeatedRows && mergeRepeatedRow(axes)) || strides.map(() => 1);
   if (axes[0][0] < SHORT_ROW && rowRepeats.every((r) => r === 1)) {
