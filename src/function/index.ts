@@ -7,4 +7,5 @@ export { Add, Sub, Mul, Div, Maximum, Where } from './binary';
 export { Sum, Max } from './reduce';
 export { Reshape, Permute, Expand, Pad, Shrink, Stride, Window, Copy } from './movement';
 export { Matmul, Conv2d, type Conv2dOptions } from './linalg';
+export { Overwrite, CopySlices, ViewReplay, viewInto } from './inplace';
 export { equal } from './helpers';
