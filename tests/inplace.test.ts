@@ -263,3 +263,16 @@ describe('setters as PyTorch\'s', () => {
     expect(h.grad!.toArray()).toEqual([6, 12]); // d(h²)/dh at the new h = [3, 6]
   });
 });
+
+describe('views made inside noGrad', () => {
+  it('refuse an in-place op with grad mode on when their base requires grad, as PyTorch does', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const h = x.mul(2);
+    const v = noGrad(() => h.slice([0, 2]));
+    expect(() => v.mul_(3)).toThrow(/mul_: this view \(shape \[2\]\) was made inside noGrad and is being modified in place with grad mode on/);
+    expect(h.toArray()).toEqual([2, 4, 6]);
+    noGrad(() => v.mul_(3));
+    expect(h.toArray()).toEqual([6, 12, 6]);
+    expect(v.requiresGrad).toBe(false);
+  });
+});

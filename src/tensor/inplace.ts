@@ -18,7 +18,7 @@
 import { formatShape, shapesEqual, TensorData } from '../data';
 import * as F from '../function';
 import { isGradEnabled } from './gradMode';
-import { broadcastShapes, graphInputOf, recordNode, Tensor } from './tensor';
+import { broadcastShapes, graphInputOf, recordNode, Tensor, type ViewLink } from './tensor';
 
 /** The in-place ops. */
 export type InPlaceOp = 'add_' | 'sub_' | 'mul_' | 'div_' | 'copy_' | 'fill_';
@@ -46,7 +46,7 @@ export function inPlace(target: Tensor, op: InPlaceOp, other: Tensor): void {
     throw new RangeError(`${op}: the other operand ${formatShape(other.shape)} would broadcast this tensor ${formatShape(target.shape)} to ${formatShape(shape)}; an in-place result must keep this tensor's shape`);
   }
   const recording = isGradEnabled() && (target.requiresGrad || other.requiresGrad);
-  if (isGradEnabled()) refuseLeafWrites(target, op);
+  if (isGradEnabled()) refuseUntracedWrites(target, op, other);
   const fn = functionFor(op);
   if (!recording) {
     fn.needsInputGrad = [false, false];
@@ -54,7 +54,7 @@ export function inPlace(target: Tensor, op: InPlaceOp, other: Tensor): void {
     return;
   }
   const view = target.viewOf;
-  if (view !== null) checkWritableView(target, op);
+  if (view !== null) checkWritableView(target, op, view);
   const operand = other.expand(target.shape);
   const inputs = [graphInputOf(target), graphInputOf(operand)];
   fn.needsInputGrad = [target.requiresGrad, operand.requiresGrad];
@@ -80,8 +80,12 @@ function broadcastData(other: Tensor, shape: number[]): TensorData {
   return other.data.reshape([...new Array<number>(shape.length - other.ndim).fill(1), ...other.shape]).expand(shape);
 }
 
-/** A leaf that requires grad, or a view of one, may be written only in noGrad (how optimizers update weights). */
-function refuseLeafWrites(target: Tensor, op: InPlaceOp): void {
+/**
+ * With grad mode on, writes that the graph could not record are refused: into a leaf that requires
+ * grad or a view of one (allowed in noGrad, which is how optimizers update weights), and through a
+ * view made inside noGrad when its base or the operand requires grad (as PyTorch refuses too).
+ */
+function refuseUntracedWrites(target: Tensor, op: InPlaceOp, other: Tensor): void {
   if (target.isLeaf && target.requiresGrad) {
     throw new Error(`${op}: cannot modify a leaf tensor that requires grad in place; wrap the update in noGrad(() => ...) or use the out-of-place op`);
   }
@@ -92,12 +96,16 @@ function refuseLeafWrites(target: Tensor, op: InPlaceOp): void {
       'the leaf\'s .grad would belong to values it no longer holds; wrap the update in noGrad(() => ...) or clone() the view first',
     );
   }
+  if (target.viewOf?.madeInNoGrad && (target.viewOf.base.requiresGrad || other.requiresGrad)) {
+    throw new Error(
+      `${op}: this view (shape ${formatShape(target.shape)}) was made inside noGrad and is being modified in place with grad mode on, ` +
+      'so its base\'s history cannot record the write; make the view outside noGrad, or do the write inside noGrad too',
+    );
+  }
 }
 
-/** A view that reads one cell several times (expand, pooling windows), or that cannot be replayed, is refused before anything is written. */
-function checkWritableView(target: Tensor, op: InPlaceOp): void {
-  const view = target.viewOf;
-  if (view === null) return;
+/** Refused before anything is written: a view that reads one cell several times (expand, pooling windows), and one that cannot be replayed. */
+function checkWritableView(target: Tensor, op: InPlaceOp, view: ViewLink): void {
   const shared = view.chain.find((fn) => fn instanceof F.Expand || fn instanceof F.Window);
   if (shared) {
     throw new Error(

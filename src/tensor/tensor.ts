@@ -54,6 +54,8 @@ export interface ViewLink {
   readonly chain: readonly F.Function[];
   /** The base's node when this view's node was recorded; when the base's node changes, the view's is made again. */
   baseNode: GraphNode | null;
+  /** True when the view (or a view it was made from) was made inside noGrad: it never joins the base's history. */
+  readonly madeInNoGrad: boolean;
 }
 
 /** The Functions whose result is a view of their input (when the data layer could make one). */
@@ -69,7 +71,7 @@ export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   fn.needsInputGrad = inputs.map((t) => recording && t.requiresGrad);
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
   if (fn.needsInputGrad.some(Boolean)) out.node = recordNode(fn, inputs.map(graphInputOf), out, out.id);
-  if (recording && inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0]);
+  if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
 
@@ -85,11 +87,12 @@ export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor,
 }
 
 /** Remembers that `out` is a view of `input` (so of `input`'s base), for in-place ops through it. */
-function linkView(out: Tensor, fn: F.Function, input: Tensor): void {
+function linkView(out: Tensor, fn: F.Function, input: Tensor, inNoGrad: boolean): void {
   if (!out.data.sharesStorageWith(input.data)) return;
   const parent = input.viewOf;
   const base = parent?.base ?? input;
-  out.viewOf = { base, chain: [...(parent?.chain ?? []), fn], baseNode: base.node };
+  const madeInNoGrad = inNoGrad || (parent?.madeInNoGrad ?? false);
+  out.viewOf = { base, chain: [...(parent?.chain ?? []), fn], baseNode: base.node, madeInNoGrad };
 }
 
 let nonLeafGradWarned = false;
@@ -125,7 +128,7 @@ export class Tensor {
    */
   get node(): GraphNode | null {
     const view = this.viewOf;
-    if (view !== null && view.base.node !== view.baseNode) {
+    if (view !== null && !view.madeInNoGrad && view.base.node !== view.baseNode) {
       view.baseNode = view.base.node;
       this.currentNode = view.baseNode === null ? null : recordNode(new F.ViewReplay(view.chain), [view.baseNode], this);
     }
