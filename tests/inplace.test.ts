@@ -276,3 +276,19 @@ describe('views made inside noGrad', () => {
     expect(v.requiresGrad).toBe(false);
   });
 });
+
+describe('the locks around an in-place op through a view', () => {
+  it('reading a stale view\'s gradFn adds no consumer to its base; using it does', () => {
+    const x = tensor([1, 2, 3], { requiresGrad: true });
+    const h = x.mul(1);
+    const v = h.slice([0, 2]);
+    h.mul_(2);
+    expect(h.lock).toBe(0);
+    expect(v.gradFn).toBe('ViewReplayBackward');
+    expect(h.lock).toBe(0);
+    const w = v.mul(3);
+    expect(h.lock).toBe(1);
+    w.sum().backward();
+    expect(x.grad!.toArray()).toEqual([6, 6, 0]);
+  });
+});

@@ -12,8 +12,11 @@
  * op on a tensor records a new node whose one input is the tensor's old node (so that old node's
  * lock goes up by one, like any consumer's input) and then makes the tensor point at the new node,
  * whose lock starts at 0. Consumers recorded before the in-place op keep pointing at the old node.
- * The invariant: a node's lock is the number of recorded nodes with an edge to it, whatever
- * in-place ops happened since; and every node has a larger `id` than every node it reads.
+ * The invariant: a node's lock is the number of counted nodes with an edge to it, whatever
+ * in-place ops happened since; and every node has a larger `id` than every node it reads. A node
+ * made by an op is counted at once. The node that a view gets when its base changed in place (made
+ * when the view is next read) is counted only when something uses it (an op reads it, or backward
+ * starts from it): merely looking at `view.gradFn` adds no consumer to the base.
  *
  * During backward, a node's incoming gradients add up in `pending` and each arrival lowers its
  * lock; when the lock reaches 0 every consumer has reported, so the node calls its Function's
@@ -65,6 +68,8 @@ export class GraphNode {
   lock = 0;
   /** The tensor whose `.grad` receives this node's gradient (set by `retainGrad`), or null. */
   retainer: Tensor | null = null;
+  /** Whether this node's edges are counted in its inputs' locks (see the file header). */
+  private counted = false;
 
   constructor(
     /** The Function instance that ran forward and will run backward. */
@@ -80,6 +85,18 @@ export class GraphNode {
     /** Creation order: larger than the id of every node it reads. */
     readonly id: number = nextId(),
   ) {}
+
+  /** Counts this node's edges in its inputs' locks, once: from now on it is a consumer of each. */
+  countEdges(): void {
+    if (this.counted) return;
+    this.counted = true;
+    for (const input of this.inputs) {
+      if (input instanceof GraphNode) {
+        input.countEdges();
+        input.lock++;
+      }
+    }
+  }
 }
 
 /** The engine's counters, for tests: how much work releasing side branches took. */
@@ -97,6 +114,7 @@ export function engineStats(): EngineStats {
 
 /** Runs backward from `root` with d(root)/d(root) = `rootGrad`; `retainGraph` keeps the graph for another pass. */
 export function runBackward(root: GraphNode, rootGrad: TensorData, retainGraph = false): void {
+  root.countEdges();
   const walk = new Walk(retainGraph);
   walk.pending.set(root, rootGrad);
   walk.ready.push(root);

@@ -82,8 +82,16 @@ export function graphInputOf(t: Tensor): GraphInput {
 
 /** A new node that wrote `target`, reading `inputs`; every input node's lock goes up by one. */
 export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor, id = nextId()): GraphNode {
-  for (const input of inputs) if (input instanceof GraphNode) input.lock++;
-  return new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  const node = new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  node.countEdges();
+  return node;
+}
+
+/** The node of a view whose base changed in place: it reads the base's new node. Counted only once used (see autograd.ts), so reading `gradFn` adds no consumer to the base. */
+function viewReplayNode(view: Tensor, chain: readonly F.Function[], baseNode: GraphNode): GraphNode {
+  const fn = new F.ViewReplay(chain);
+  fn.needsInputGrad = [true];
+  return new GraphNode(fn, [baseNode], view.id, view.shape, view.version);
 }
 
 /** Remembers that `out` is a view of `input` (so of `input`'s base), for in-place ops through it. */
@@ -130,7 +138,7 @@ export class Tensor {
     const view = this.viewOf;
     if (view !== null && !view.madeInNoGrad && view.base.node !== view.baseNode) {
       view.baseNode = view.base.node;
-      this.currentNode = view.baseNode === null ? null : recordNode(new F.ViewReplay(view.chain), [view.baseNode], this);
+      this.currentNode = view.baseNode === null ? null : viewReplayNode(this, view.chain, view.baseNode);
     }
     return this.currentNode;
   }
