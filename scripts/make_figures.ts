@@ -113,9 +113,33 @@ async function cube(): Promise<Figure> {
   return draw('cube.svg', loss, { x, y, loss }, trace);
 }
 
+/** The in-place example of docs/autograd.md: c = a.detach(); c.div_(b); the division joins c's history. */
+async function inPlaceDiv(): Promise<Figure> {
+  const a = tensor([2, 4], { requiresGrad: true });
+  const b = tensor([1, 2], { requiresGrad: true });
+  const c = a.detach();
+  c.div_(b);
+  const loss = c.add(b).sum();
+  const trace = traceBackward(() => loss.backward());
+  return draw('inplace-div.svg', loss, { a, b, c, loss }, trace);
+}
+
+/** An in-place op through a view: h's history gets CopySlices, and `before` still reads h's old node. */
+async function inPlaceView(): Promise<Figure> {
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  const w = tensor([10, 20], { requiresGrad: true });
+  const h = x.mul(2);
+  const before = h.exp();
+  const v = h.narrow(0, 0, 2);
+  v.mul_(w);
+  const loss = before.add(h).sum();
+  const trace = traceBackward(() => loss.backward());
+  return draw('inplace-view.svg', loss, { x, w, h, before, v, loss }, trace);
+}
+
 /** Every figure, in memory. */
 export async function makeFigures(): Promise<Figure[]> {
-  return [await autogradExample(), await broadcastMul(), await tinyMlp(), await cube()];
+  return [await autogradExample(), await broadcastMul(), await tinyMlp(), await cube(), await inPlaceDiv(), await inPlaceView()];
 }
 
 /** The repository root: the nearest folder above this file that holds package.json. */
