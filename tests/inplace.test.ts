@@ -220,12 +220,16 @@ describe('setters as PyTorch\'s', () => {
     expect(w.grad).toBeNull();
   });
 
-  it('requiresGrad changes on leaves only; true on a non-leaf is accepted (it already requires grad)', () => {
+  it('requiresGrad changes on leaves only; requiresGrad_(true) accepts a non-leaf, as PyTorch does', () => {
     const x = tensor([1, 2]);
     x.requiresGrad = true;
     const h = x.mul(2);
-    h.requiresGrad = true;
-    expect(() => { h.requiresGrad = false; }).toThrow(/requiresGrad: only a leaf tensor's flag can change; this one was made by MulBackward/);
+    expect(h.requiresGrad_()).toBe(h);
+    expect(h.requiresGrad_(true).requiresGrad).toBe(true);
+    expect(() => { h.requiresGrad = true; }).toThrow(/requiresGrad: only a leaf tensor's flag can change; this one was made by MulBackward\. It already requires grad/);
+    expect(() => { h.requiresGrad = false; }).toThrow(/requiresGrad: only a leaf tensor's flag can change; this one was made by MulBackward\. To use its values without gradients, take t\.detach\(\)/);
+    expect(() => h.requiresGrad_(false)).toThrow(/To use its values without gradients/);
+    expect(tensor([1]).requiresGrad_().requiresGrad).toBe(true);
     expect(() => { x.requiresGrad = 1 as unknown as boolean; }).toThrow(/requiresGrad: expected true or false, got 1/);
     x.requiresGrad = false;
     expect(x.mul(2).requiresGrad).toBe(false);

@@ -160,16 +160,23 @@ export class Tensor {
     return this.leafRequiresGrad || this.node !== null;
   }
 
-  /** Settable on leaves; on a tensor made by an op only `true` is accepted (it already requires grad), as in PyTorch. */
+  /** Settable on leaves only, as in PyTorch (`requiresGrad_(true)` accepts a tensor made by an op, which already requires grad). */
   set requiresGrad(value: boolean) {
     if (typeof value !== 'boolean') throw new TypeError(`requiresGrad: expected true or false, got ${String(value)}`);
-    if (this.node !== null && !value) {
+    if (this.node !== null) {
       throw new Error(
         `requiresGrad: only a leaf tensor's flag can change; this one was made by ${this.gradFn}. ` +
-        'To use its values without gradients, take t.detach()',
+        (value ? 'It already requires grad (requiresGrad_(true) accepts that)' : 'To use its values without gradients, take t.detach()'),
       );
     }
-    if (this.node === null) this.leafRequiresGrad = value;
+    this.leafRequiresGrad = value;
+  }
+
+  /** Sets `requiresGrad` and returns this; `true` on a tensor made by an op changes nothing (it already requires grad), as in PyTorch. */
+  requiresGrad_(value = true): this {
+    if (value === true && this.node !== null) return this;
+    this.requiresGrad = value;
+    return this;
   }
 
   /**
