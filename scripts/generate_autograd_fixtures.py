@@ -64,6 +64,12 @@ row('view_index_add', [U(3, 2), U(2)], lambda x, y: (lambda h: then(h[1].add_(y)
 row('view_reshape_mul', [U(2, 3), U(6)], lambda x, y: (lambda h: then(h.reshape(6).mul_(y), h.mul(x)))(x.mul(1)))
 row('view_copy_into_plain_leaf', [nograd(U(2, 3))[0], U(3)], lambda a, y: (lambda c: then(c[1].copy_(y), c.mul(c)))(a.detach()))
 row('view_read_after_base_write', [U(3, 2), U(3, 2)], lambda x, y: (lambda h: (lambda v: then(h.mul_(y), v.mul(v)))(h[0:2]))(x.mul(1)))
+row('view_write_after_base_write', [U(3, 2), U(3, 2), U(2, 2)],
+    lambda x, y, z: (lambda h: (lambda v: then(h.mul_(y), v.add_(z), v.mul(h[1:3])))(h[0:2]))(x.mul(1)))
+row('view_overlapping_sibling_writes', [U(4), U(2), U(2)],
+    lambda x, y, z: (lambda h: then(h[0:2].mul_(y), h[1:3].mul_(z), h.mul(h)))(x.mul(1)))
+row('view_permute_narrow_3d', [U(2, 3, 4), U(2, 2, 3)],
+    lambda x, y: (lambda h: then(h.permute(2, 0, 1).narrow(0, 1, 2).mul_(y), h.mul(x)))(x.add(0)))
 row('view_read_after_sibling_write', [U(4), U(2)],
     lambda x, y: (lambda h: (lambda a, b: then(a.mul_(y), b.mul(b)))(h[0:2], h[1:3]))(x.mul(1)))
 

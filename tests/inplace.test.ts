@@ -35,6 +35,9 @@ const inPlaceTable: Record<string, TensorFn> = {
   view_reshape_mul: (x, y) => { const h = x.mul(1); h.reshape([6]).mul_(y); return h.mul(x); },
   view_copy_into_plain_leaf: (a, y) => { const c = a.detach(); c.slice(1).copy_(y); return c.mul(c); },
   view_read_after_base_write: (x, y) => { const h = x.mul(1); const v = h.slice([0, 2]); h.mul_(y); return v.mul(v); },
+  view_write_after_base_write: (x, y, z) => { const h = x.mul(1); const v = h.slice([0, 2]); h.mul_(y); v.add_(z); return v.mul(h.slice([1, 3])); },
+  view_overlapping_sibling_writes: (x, y, z) => { const h = x.mul(1); h.slice([0, 2]).mul_(y); h.slice([1, 3]).mul_(z); return h.mul(h); },
+  view_permute_narrow_3d: (x, y) => { const h = x.add(0); h.permute([2, 0, 1]).narrow(0, 1, 2).mul_(y); return h.mul(x); },
   view_read_after_sibling_write: (x, y) => { const h = x.mul(1); const a = h.slice([0, 2]); const b = h.slice([1, 3]); a.mul_(y); return b.mul(b); },
 };
 
