@@ -69,8 +69,10 @@ const viewFunctions = [F.Reshape, F.Permute, F.Expand, F.Shrink, F.Stride, F.Win
 export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   const recording = isGradEnabled();
   fn.needsInputGrad = inputs.map((t) => recording && t.requiresGrad);
+  // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
+  const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
-  if (fn.needsInputGrad.some(Boolean)) out.node = recordNode(fn, inputs.map(graphInputOf), out, out.id);
+  if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
   if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
@@ -118,7 +120,7 @@ export class Tensor {
   readonly id = nextId();
   /** True after `retainGrad()` on a non-leaf: it keeps its `.grad` (leaves always do). */
   retainsGrad = false;
-  /** For a view made with grad mode on (reshape, permute, narrow, ...): its base and how it was made; else null. */
+  /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
   viewOf: ViewLink | null = null;
   private leafRequiresGrad: boolean;
   private currentNode: GraphNode | null = null;
@@ -138,7 +140,7 @@ export class Tensor {
     const view = this.viewOf;
     if (view !== null && !view.madeInNoGrad && view.base.node !== view.baseNode) {
       view.baseNode = view.base.node;
-      this.currentNode = view.baseNode === null ? null : viewReplayNode(this, view.chain, view.baseNode);
+      this.node = view.baseNode === null ? null : viewReplayNode(this, view.chain, view.baseNode);
     }
     return this.currentNode;
   }
