@@ -204,8 +204,8 @@ function assignedValues(x: Tensor, plan: F.IndexPlan, values: Tensor | number, o
   const target = F.indexedShape(plan);
   const v = typeof values === 'number' ? new Tensor(Tensor.full([], values).data) : values;
   if (!(v instanceof Tensor)) throw new TypeError(`${op}: values must be a Tensor or a number, got ${String(values)}`);
-  const shape = broadcastShapes(v.shape, target, op);
-  if (shape.length !== target.length || shape.some((d, i) => d !== target[i])) {
+  const fits = v.ndim <= target.length && v.shape.every((d, i) => d === 1 || d === target[target.length - v.ndim + i]);
+  if (!fits) {
     throw new RangeError(`${op}: shape mismatch: value tensor of shape ${formatShape(v.shape)} cannot be broadcast to indexing result of shape ${formatShape(target)}`);
   }
   return v.expand(target);

@@ -382,11 +382,12 @@ export class Tensor {
 
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
-    return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
+    return apply(new F.Max(this.nonEmptyAxes(dim, 'max'), keepdim), this);
   }
 
   /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
+    this.nonEmptyAxes(dim, 'min');
     return this.neg().max(dim, keepdim).neg();
   }
 
@@ -817,6 +818,17 @@ export class Tensor {
     return list.sort((a, b) => a - b);
   }
 
+  /** The axes of a max or min, which has no value over no cells: PyTorch refuses an empty reduction too. */
+  private nonEmptyAxes(dim: number | number[] | undefined, op: string): number[] {
+    const axes = this.axes(dim, op);
+    if (dim === undefined && this.numel() === 0) {
+      throw new RangeError(`${op}: an empty tensor (shape ${formatShape(this.shape)}) has no ${op}; give a dim to reduce over, one whose size is not 0`);
+    }
+    const empty = axes.find((a) => this.shape[a] === 0);
+    if (empty !== undefined) throw new RangeError(`${op}: cannot reduce over dim ${empty}: dim ${empty} has size 0 in shape ${formatShape(this.shape)}, and ${op} of no values is undefined`);
+    return axes;
+  }
+
   /**
    * The pooling windows over the last two dims, and the two axes that index a cell within a window.
    * Windows that tile the input (stride = kernel, no padding) are a reshape, [..., H/kh, kh, W/kw, kw]:
@@ -889,7 +901,10 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new RangeError(`reshape: only one dim may be -1, got ${formatShape(shape)}`);
   const known = numel(shape.filter((d) => d !== -1));
-  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : count / known) : d));
+  if (unknown === 1 && known === 0) {
+    throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}: with a 0 among the other dims, -1 could be any size, so it is ambiguous`);
+  }
+  const resolved = shape.map((d) => (d === -1 ? count / known : d));
   if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || numel(resolved) !== count) {
     throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}`);
   }
