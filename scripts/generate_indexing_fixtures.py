@@ -66,6 +66,7 @@ op('at_index_empty_list', [U(3, 4)], lambda x: x[torch.tensor([], dtype=torch.lo
 op('at_mask', [U(3, 4), MASK(3, 4)], lambda x, m: x[m.bool()])
 op('at_mask_rows', [U(4, 3), MASK(4)], lambda x, m: x[m.bool()])
 op('at_mask_bool_list', [U(3, 2)], lambda x: x[[True, False, True]])
+op('at_mask_bool_nested', [U(3, 2, 2)], lambda x: x[torch.tensor([[True, False], [False, False], [True, True]])])
 op('at_mask_after_slice', [U(3, 4, 2), MASK(4, 2)], lambda x, m: x[1:, m.bool()])
 op('at_mask_and_index', [U(3, 4), MASK(3), IDX(1, n=4)], lambda x, m, i: x[m.bool(), i.long()])
 

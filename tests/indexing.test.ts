@@ -45,6 +45,7 @@ const indexingTable: Record<string, TensorFn> = {
   at_mask: (x, m) => x.at(mask(m)),
   at_mask_rows: (x, m) => x.at(mask(m)),
   at_mask_bool_list: (x) => x.at([true, false, true]),
+  at_mask_bool_nested: (x) => x.at([[true, false], [false, false], [true, true]]),
   at_mask_after_slice: (x, m) => x.at(slice(1, null), mask(m)),
   at_mask_and_index: (x, m, i) => x.at(mask(m), i),
 
@@ -167,6 +168,8 @@ describe('PyTorch errors, by their sense', () => {
     ['two ellipses', () => x.at('...', 0, '...'), /single ellipsis/],
     ['a negative step', () => x.at(slice(null, null, -1)), /step -1 .* must be a positive integer/],
     ['a mask of the wrong shape', () => x.at([true, false, true]), /shape of the mask \[3\] at index 0 does not match the shape of the indexed tensor \[2,3,4\] at index 0/],
+    ['a 0-d mask', () => x.at(mask(tensor(1))), /at: a 0-d mask is not supported/],
+    ['something that is no index', () => x.at({} as never), /at: cannot index with \[object Object\]/],
     ['a fractional index', () => x.at(tensor([0.5])), /index 0.5 for dimension 0 is not an integer/],
     ['index tensors that do not broadcast', () => x.at([0, 1], [0, 1, 2]), /at \(index tensors\): shapes \[2\] and \[3\] cannot be broadcast/],
     ['values that do not broadcast', () => x.indexPut([0], Tensor.zeros([2])), /indexPut: shape mismatch: value tensor of shape \[2\] cannot be broadcast to indexing result of shape \[3,4\]/],

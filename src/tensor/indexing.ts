@@ -47,6 +47,7 @@ export class IndexMask {
  * a mask or a list of indices 0 and 1; `mask(t)` says which (PyTorch tells by the dtype).
  */
 export function mask(t: Tensor): IndexMask {
+  if (!(t instanceof Tensor)) throw new TypeError(`mask: expected a Tensor of 0s and 1s, got ${String(t)}`);
   return new IndexMask(t);
 }
 
@@ -60,7 +61,10 @@ export const newAxis = null;
  * None, `'...'`, an integer tensor or nested list of integers (advanced indexing), or a boolean mask
  * (`mask(t)` or a list of booleans).
  */
-export type IndexItem = number | Slice | ':' | '...' | null | Tensor | IndexMask | NestedArray | readonly boolean[];
+export type IndexItem = number | Slice | ':' | '...' | null | Tensor | IndexMask | NestedArray | NestedBooleans;
+
+/** Booleans, or nested lists of them: a mask written out, as `[true, false]` in Python. */
+export type NestedBooleans = readonly boolean[] | readonly NestedBooleans[];
 
 /** An advanced entry while parsing: the basic view's dim it indexes, its size, and its cells. */
 interface AdvancedEntry {
@@ -82,12 +86,22 @@ function rowMajorStrides(shape: readonly number[]): number[] {
 /** How many dims of the indexed tensor an item uses. */
 function dimsUsed(item: IndexItem): number {
   if (item === null || item === '...') return 0;
-  if (item instanceof IndexMask) return Math.max(item.tensor.ndim, 1);
+  if (item instanceof IndexMask) return item.tensor.ndim;
+  if (isBooleanList(item)) return booleanTensor(item).ndim;
   return 1;
 }
 
-function isBooleanList(item: IndexItem): item is readonly boolean[] {
-  return Array.isArray(item) && item.length > 0 && typeof item[0] === 'boolean';
+/** True for a (nested) list whose first innermost entry is a boolean. */
+function isBooleanList(item: IndexItem): item is NestedBooleans {
+  let first: unknown = item;
+  while (Array.isArray(first) && first.length > 0) first = first[0];
+  return Array.isArray(item) && typeof first === 'boolean';
+}
+
+/** A (nested) boolean list as a 0/1 tensor. */
+function booleanTensor(list: NestedBooleans): Tensor {
+  const toNumbers = (node: NestedBooleans | boolean): NestedArray => (Array.isArray(node) ? node.map(toNumbers) : Number(node));
+  return tensor(toNumbers(list));
 }
 
 /** Resolves `items` against the shape of `x` into an IndexPlan, checking every index. */
@@ -110,8 +124,9 @@ export function indexPlan(x: Tensor, items: readonly IndexItem[], op: string): F
     if (item === null) {
       viewShape.push(1);
     } else if (item instanceof IndexMask || isBooleanList(item)) {
-      const maskTensor = item instanceof IndexMask ? item.tensor : tensor(item.map(Number));
-      const maskShape = maskTensor.ndim === 0 ? [1] : maskTensor.shape;
+      const maskTensor = item instanceof IndexMask ? item.tensor : booleanTensor(item);
+      const maskShape = maskTensor.shape;
+      if (maskShape.length === 0) throw new RangeError(`${op}: a 0-d mask is not supported; use null for a new axis`);
       entries.push(...maskEntries(maskTensor.data.toFlat(), maskShape, shape, dim, viewShape.length, op));
       viewShape.push(...maskShape.map((_, k) => shape[dim + k]));
       dim += maskShape.length;
