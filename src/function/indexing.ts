@@ -67,19 +67,29 @@ function runs(advanced: AdvancedIndex): [number, number][] {
   return out;
 }
 
-/** The cells of run [first, length) in `view`, as [length, ...rest dims] (a view: writes go through). */
-function runCells(view: TensorData, advanced: AdvancedIndex, [first, length]: readonly [number, number]): TensorData {
+/**
+ * For one view and advanced index: a function from a run [first, length) to its cells in `view`, as
+ * [length, ...rest dims] (a view: writes go through). The parts shared by every run are worked out once.
+ */
+function runCellsOf(view: TensorData, advanced: AdvancedIndex): (run: readonly [number, number]) => TensorData {
   const { dims, indices } = advanced;
-  const lastDim = dims[dims.length - 1];
-  const ranges = view.shape.map((d, i): [number, number] => {
-    const k = dims.indexOf(i);
-    if (k < 0) return [0, d];
-    const start = indices[k][first];
-    return [start, start + (i === lastDim ? length : 1)];
-  });
+  const last = dims.length - 1;
   const rest = restDims(view.shape.length, advanced);
-  const moved = view.shrink(ranges).permute([...dims, ...rest]);
-  return moved.reshape([length, ...rest.map((i) => view.shape[i])]);
+  const order = [...dims, ...rest];
+  const restShape = rest.map((i) => view.shape[i]);
+  const ranges = view.shape.map((d): [number, number] => [0, d]);
+  return ([first, length]) => {
+    dims.forEach((dim, k) => {
+      const start = indices[k][first];
+      ranges[dim] = [start, start + (k === last ? length : 1)];
+    });
+    return view.shrink(ranges).permute(order).reshape([length, ...restShape]);
+  };
+}
+
+/** The cells [first, first + length) of dim 0 of `x` (a view). */
+function leading(x: TensorData, [first, length]: readonly [number, number]): TensorData {
+  return x.shrink(x.shape.map((d, i): [number, number] => (i === 0 ? [first, first + length] : [0, d])));
 }
 
 /** The order that takes the gathered layout [...index shape, ...rest] to the result's layout. */
@@ -102,9 +112,8 @@ export function take(view: TensorData, advanced: AdvancedIndex): TensorData {
   const rest = restDims(view.shape.length, advanced).map((i) => view.shape[i]);
   const count = numel(advanced.shape);
   const out = zeros([count, ...rest]);
-  for (const run of runs(advanced)) {
-    out.shrink(out.shape.map((d, i): [number, number] => (i === 0 ? [run[0], run[0] + run[1]] : [0, d]))).assign(runCells(view, advanced, run));
-  }
+  const cellsOf = runCellsOf(view, advanced);
+  for (const run of runs(advanced)) leading(out, run).assign(cellsOf(run));
   return out.reshape([...advanced.shape, ...rest]).permute(resultOrder(advanced, rest.length));
 }
 
@@ -117,9 +126,10 @@ export function put(view: TensorData, advanced: AdvancedIndex, values: TensorDat
   const order = resultOrder(advanced, rest.length);
   const inverse = order.map((_, i) => order.indexOf(i));
   const gathered = values.permute(inverse).reshape([numel(advanced.shape), ...rest]);
+  const cellsOf = runCellsOf(view, advanced);
   for (const run of runs(advanced)) {
-    const target = runCells(view, advanced, run);
-    const source = gathered.shrink(gathered.shape.map((d, i): [number, number] => (i === 0 ? [run[0], run[0] + run[1]] : [0, d])));
+    const target = cellsOf(run);
+    const source = leading(gathered, run);
     target.assign(accumulate ? target.add(source) : source);
   }
 }

@@ -181,7 +181,10 @@ function maskEntries(values: readonly number[], maskShape: readonly number[], sh
     }
   });
   const strides = rowMajorStrides(maskShape);
-  const picked = values.flatMap((v, cell) => (v !== 0 ? [cell] : []));
+  const picked: number[] = [];
+  values.forEach((v, cell) => {
+    if (v !== 0) picked.push(cell);
+  });
   return maskShape.map((d, k) => ({
     viewDim: viewDim + k, size: d, dim: dim + k,
     values: picked.map((cell) => Math.floor(cell / strides[k]) % d), shape: [picked.length],

@@ -154,25 +154,33 @@ export function multinomial(weights: Tensor, numSamples: number, replacement: bo
   if (!replacement && numSamples > categories) {
     throw new RangeError(`multinomial: cannot sample numSamples ${numSamples} > prob_dist size ${categories} samples without replacement`);
   }
-  if (rows.lt(0).sum().item() > 0 || rows.sum(1).le(0).sum().item() > 0) {
+  if (!Number.isFinite(rows.sum().item()) || rows.lt(0).sum().item() > 0 || rows.sum(1).le(0).sum().item() > 0) {
     throw new RangeError('multinomial: every row of weights must be non-negative, finite and have a positive sum');
   }
-  let current = rows;
-  const draws: Tensor[] = [];
-  for (let s = 0; s < numSamples; s++) {
-    const draw = drawOnce(current);
-    draws.push(draw);
-    if (!replacement) current = current.scatter(1, draw.unsqueeze(1), 0);
+  let samples: Tensor;
+  if (replacement) {
+    samples = draw(rows, numSamples);
+  } else {
+    let current = rows;
+    const draws: Tensor[] = [];
+    for (let s = 0; s < numSamples; s++) {
+      draws.push(draw(current, 1));
+      current = current.scatter(1, draws[s], 0);
+    }
+    samples = Tensor.cat(draws, 1);
   }
-  const samples = Tensor.stack(draws, 1);
   return weights.ndim === 1 ? samples.reshape([-1]) : samples;
 }
 
-/** One category per row: the number of running sums below u·total, for u uniform in [0, 1). */
-function drawOnce(rows: Tensor): Tensor {
-  const running = rows.cumsum(1);
-  const total = running.narrow(1, rows.shape[1] - 1, 1);
-  const u = Tensor.rand([rows.shape[0], 1]).mul(total);
-  // Categories with weight 0 can never be drawn: cells whose running sum is ≤ u count as passed.
-  return running.le(u).sum(1).minimum(rows.shape[1] - 1);
+/**
+ * `count` categories per row, drawn with replacement: for each uniform u in [0, 1), the number of
+ * running sums of the weights that are ≤ u·total. A category of weight 0 adds nothing to the running
+ * sum, so no u lands on it. Returns [rows, count].
+ */
+function draw(rows: Tensor, count: number): Tensor {
+  const [n, categories] = rows.shape;
+  const running = rows.cumsum(1).reshape([n, 1, categories]);
+  const total = running.narrow(2, categories - 1, 1);
+  const u = Tensor.rand([n, count, 1]).mul(total);
+  return running.le(u).sum(2).minimum(categories - 1);
 }

@@ -603,6 +603,7 @@ export class Tensor {
     const kept = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
     const pieces = kept.length ? kept : [tensors[0]];
     const first = pieces[0];
+    if (first.ndim === 0) throw new RangeError('cat: a zero-dimensional tensor cannot be concatenated; use Tensor.stack, or reshape([1]) first');
     const axis = normalizeAxis(dim, first.ndim, 'cat');
     pieces.forEach((t, k) => {
       const fits = t.ndim === first.ndim && t.shape.every((d, i) => i === axis || d === first.shape[i]);
