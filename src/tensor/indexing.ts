@@ -258,7 +258,10 @@ function alongDimPlan(x: Tensor, dim: number, index: Tensor, op: string): F.Inde
   const indices = x.shape.map((size, i) => values.map((v, cell) => (i === axis ? checkIndex(v, size, i, op) : Math.floor(cell / strides[i]) % index.shape[i])));
   const whole = x.shape.map((d): [number, number] => [0, d]);
   const basic = { ranges: whole, steps: x.shape.map(() => 1), viewShape: x.shape };
-  if (x.ndim === 0) return { basic, advanced: null };
+  if (x.ndim === 0) {
+    values.forEach((v) => checkIndex(v, 1, 0, op));
+    return { basic, advanced: null };
+  }
   return { basic, advanced: { dims: x.shape.map((_, i) => i), indices, shape: index.shape, position: 0 } };
 }
 
