@@ -59,7 +59,7 @@ function runs(advanced: AdvancedIndex): [number, number][] {
   const out: [number, number][] = [];
   for (let b = 0; b < count; b++) {
     const run = out[out.length - 1];
-    const follows = run !== undefined && run[0] + run[1] === b && last[b] === last[b - 1] + 1 &&
+    const follows = run !== undefined && last[b] === last[b - 1] + 1 &&
       indices.every((list, k) => k === indices.length - 1 || list[b] === list[b - 1]);
     if (follows) run[1]++;
     else out.push([b, 1]);
