@@ -106,6 +106,7 @@ function booleanTensor(list: NestedBooleans): Tensor {
 
 /** Resolves `items` against the shape of `x` into an IndexPlan, checking every index. */
 export function indexPlan(x: Tensor, items: readonly IndexItem[], op: string): F.IndexPlan {
+  if (!Array.isArray(items)) throw new TypeError(`${op}: indices must be a list of index entries, e.g. [0, slice(1, 3)], got ${String(items)}`);
   const shape = x.shape;
   if (items.filter((item) => item === '...').length > 1) throw new RangeError(`${op}: an index can only have a single ellipsis ('...')`);
   const used = items.reduce((n: number, item) => n + dimsUsed(item), 0);

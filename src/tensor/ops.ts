@@ -65,6 +65,7 @@ export function split(x: Tensor, sizeOrSections: number | readonly number[], dim
     const count = length === 0 ? 1 : Math.ceil(length / sizeOrSections);
     return splitSizes(x, Array.from({ length: count }, (_, i) => Math.min(sizeOrSections, length - i * sizeOrSections)), axis);
   }
+  if (!Array.isArray(sizeOrSections)) throw new TypeError(`split: split_size_or_sections must be a number or a list of sizes, got ${String(sizeOrSections)}`);
   const total = sizeOrSections.reduce((a, b) => a + b, 0);
   if (!sizeOrSections.every((s) => Number.isInteger(s) && s >= 0) || total !== length) {
     throw new RangeError(`split: split_sizes ${formatShape(sizeOrSections)} must be non-negative integers that sum exactly to ${length} (the size of dim ${axis} of ${formatShape(x.shape)})`);
