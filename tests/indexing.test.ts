@@ -194,6 +194,7 @@ describe('PyTorch errors, by their sense', () => {
     ['min of an empty tensor', () => Tensor.zeros([2, 0]).min(), /min: .*empty tensor.*give a dim/],
     ['max over an empty dim', () => Tensor.zeros([2, 0]).max(1), /max: .*dim 1 has size 0/],
     ['an ambiguous -1 with zero cells', () => Tensor.zeros([0, 3]).reshape([-1, 0]), /reshape: cannot reshape .*0 cells.* -1 .* ambiguous/],
+    ['a -1 next to a 0 with cells to place', () => Tensor.zeros([2, 3]).reshape([-1, 0]), /reshape: cannot reshape \[2,3\] \(6 cells\) into \[-1,0\]$/],
     ['a cat of 0-d tensors', () => Tensor.cat([tensor(1), tensor(2)]), /cat: a zero-dimensional tensor cannot be concatenated/],
     ['a cat of mismatched shapes', () => Tensor.cat([Tensor.zeros([2, 3]), Tensor.zeros([3, 3])], 1), /cat: tensor 1 has shape \[3,3\], which does not match \[2,3\] outside dim 1/],
     ['multinomial of too many samples without replacement', () => tensor([0.5, 0.5]).multinomial(3), /multinomial: cannot sample numSamples 3 > prob_dist size 2/],

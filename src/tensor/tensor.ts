@@ -902,7 +902,7 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new RangeError(`reshape: only one dim may be -1, got ${formatShape(shape)}`);
   const known = numel(shape.filter((d) => d !== -1));
-  if (unknown === 1 && known === 0) {
+  if (unknown === 1 && known === 0 && count === 0) {
     throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}: with a 0 among the other dims, -1 could be any size, so it is ambiguous`);
   }
   const resolved = shape.map((d) => (d === -1 ? count / known : d));
