@@ -293,6 +293,28 @@ describe('indexing cost', () => {
   });
 });
 
+describe('large gathers and scatters, where the fast backend runs WebAssembly', () => {
+  afterEach(() => useBackend(cpuBackend));
+
+  /** Output and input gradient of a gather and an index assignment with long runs (over 2048 cells each). */
+  function run(backend: Backend): number[][] {
+    useBackend(backend);
+    manualSeed(21);
+    const x = Tensor.rand([40, 3000], { requiresGrad: true });
+    const rows = tensor([5, 6, 7, 7, 0, 39]);
+    const picked = x.at(rows, slice(10, null));
+    const put = x.indexPut([slice(1, 3)], Tensor.rand([1, 3000]), true);
+    picked.mul(Tensor.randLike(picked)).sum().add(put.mul(Tensor.randLike(put)).sum()).backward();
+    return [unpack(picked).values, unpack(put).values, unpack(x.grad as Tensor).values];
+  }
+
+  it.each(allBackends.filter(([name]) => name !== 'cpu'))('the %s backend matches the reference cpu backend', (_name, backend) => {
+    const expected = run(cpuBackend);
+    const actual = run(backend);
+    actual.forEach((values, k) => expectClose(`result ${k}`, { shape: [values.length], values }, { shape: [expected[k].length], values: expected[k] }, defaultTolerance));
+  });
+});
+
 describe('random ops, checked statistically', () => {
   it('randint draws integers in [low, high) with each value about equally often', () => {
     manualSeed(11);
