@@ -70,6 +70,10 @@ row('view_overlapping_sibling_writes', [U(4), U(2), U(2)],
     lambda x, y, z: (lambda h: then(h[0:2].mul_(y), h[1:3].mul_(z), h.mul(h)))(x.mul(1)))
 row('view_permute_narrow_3d', [U(2, 3, 4), U(2, 2, 3)],
     lambda x, y: (lambda h: then(h.permute(2, 0, 1).narrow(0, 1, 2).mul_(y), h.mul(x)))(x.add(0)))
+row('view_at_index_mul', [U(3, 4), U(2)], lambda x, y: (lambda h: then(h[1, 1:3].mul_(y), h.mul(h)))(x.mul(1)))
+row('index_put_nonleaf', [U(4, 2), U(2, 2)], lambda x, v: (lambda h: then(h.index_put_((torch.tensor([3, 0]),), v), h.mul(x)))(x.mul(2)))
+row('index_put_accumulate_nonleaf', [U(4), U(3)],
+    lambda x, v: (lambda h: then(h.index_put_((torch.tensor([1, 1, 2]),), v, accumulate=True), h.mul(h)))(x.mul(2)))
 row('view_read_after_sibling_write', [U(4), U(2)],
     lambda x, y: (lambda h: (lambda a, b: then(a.mul_(y), b.mul(b)))(h[0:2], h[1:3]))(x.mul(1)))
 

@@ -5,7 +5,7 @@
  * views), `backward({ gradient, retainGraph })`, backward from the middle of a graph, and the
  * setters of `grad` and `requiresGrad`.
  */
-import { noGrad, Tensor, tensor } from '../src';
+import { noGrad, slice, Tensor, tensor } from '../src';
 import { cpuBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, loadFixture, tableMismatch } from './helpers/fixtures';
@@ -38,6 +38,9 @@ const inPlaceTable: Record<string, TensorFn> = {
   view_write_after_base_write: (x, y, z) => { const h = x.mul(1); const v = h.slice([0, 2]); h.mul_(y); v.add_(z); return v.mul(h.slice([1, 3])); },
   view_overlapping_sibling_writes: (x, y, z) => { const h = x.mul(1); h.slice([0, 2]).mul_(y); h.slice([1, 3]).mul_(z); return h.mul(h); },
   view_permute_narrow_3d: (x, y) => { const h = x.add(0); h.permute([2, 0, 1]).narrow(0, 1, 2).mul_(y); return h.mul(x); },
+  view_at_index_mul: (x, y) => { const h = x.mul(1); h.at(1, slice(1, 3)).mul_(y); return h.mul(h); },
+  index_put_nonleaf: (x, v) => { const h = x.mul(2); h.indexPut_([[3, 0]], v); return h.mul(x); },
+  index_put_accumulate_nonleaf: (x, v) => { const h = x.mul(2); h.indexPut_([[1, 1, 2]], v, true); return h.mul(h); },
   view_read_after_sibling_write: (x, y) => { const h = x.mul(1); const a = h.slice([0, 2]); const b = h.slice([1, 3]); a.mul_(y); return b.mul(b); },
 };
 

@@ -9,3 +9,4 @@ export { Reshape, Permute, Expand, Pad, Shrink, Stride, Window, Copy } from './m
 export { Matmul, Conv2d, type Conv2dOptions } from './linalg';
 export { Overwrite, CopySlices, ViewReplay, viewInto } from './inplace';
 export { equal } from './helpers';
+export { Index, IndexPut, Cat, Cumsum, indexData, indexPutInto, indexedShape, type IndexPlan, type BasicIndex, type AdvancedIndex } from './indexing';

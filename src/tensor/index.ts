@@ -6,3 +6,4 @@ export { GraphNode, ConstantInput, engineStats, type GraphInput, type EngineStat
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, graphOf, type GraphPictureOptions } from './graph';
 export { traceBackward, BackwardTrace, graphLabel, type TraceEvent, type TraceKind } from './trace';
+export { slice, mask, ellipsis, newAxis, Slice, IndexMask, type IndexItem, type NestedBooleans } from './indexing';

@@ -1,6 +1,6 @@
 /**
  * In-place ops (PyTorch's trailing underscore) and the graph: `add_`, `sub_`, `mul_`, `div_`,
- * `copy_`, `fill_` (and `zero_`, which is `fill_(0)`).
+ * `copy_`, `fill_` (and `zero_`, which is `fill_(0)`); `indexPut_` (indexing.ts) takes the same path.
  *
  * The new values are computed out of place and written back with `TensorData.assign`, which raises
  * the storage's version (shared by every view of it). With grad mode on, when the tensor or the
@@ -45,22 +45,29 @@ export function inPlace(target: Tensor, op: InPlaceOp, other: Tensor): void {
   if (!shapesEqual(shape, target.shape)) {
     throw new RangeError(`${op}: the other operand ${formatShape(other.shape)} would broadcast this tensor ${formatShape(target.shape)} to ${formatShape(shape)}; an in-place result must keep this tensor's shape`);
   }
-  const recording = isGradEnabled() && (target.requiresGrad || other.requiresGrad);
-  if (isGradEnabled()) refuseUntracedWrites(target, op, other);
-  const fn = functionFor(op);
+  // Mul and Div save their inputs: they get a copy of the old values, which the write replaces.
+  writeInPlace(target, op, functionFor(op), other.expand(target.shape), op === 'mul_' || op === 'div_');
+}
+
+/**
+ * The one path of every in-place op (`indexPut_` too): writes `fn(target, operand)` into target's
+ * storage and, when grad mode is on and target or operand requires grad, records `fn` in target's
+ * history (and, through a view, a CopySlices node in its base's). `copyOld` gives `fn` a copy of
+ * the old values, for Functions that save them.
+ */
+export function writeInPlace(target: Tensor, op: string, fn: F.Function, operand: Tensor, copyOld = false): void {
+  const recording = isGradEnabled() && (target.requiresGrad || operand.requiresGrad);
+  if (isGradEnabled()) refuseUntracedWrites(target, op, operand);
   if (!recording) {
     fn.needsInputGrad = [false, false];
-    target.data.assign(fn.forward(target.data, broadcastData(other, target.shape)));
+    target.data.assign(fn.forward(target.data, operand.data));
     return;
   }
   const view = target.viewOf;
   if (view !== null) checkWritableView(target, op, view);
-  const operand = other.expand(target.shape);
   const inputs = [graphInputOf(target), graphInputOf(operand)];
   fn.needsInputGrad = [target.requiresGrad, operand.requiresGrad];
-  // Mul and Div save their inputs: they get a copy of the old values, which the write below replaces.
-  const own = op === 'mul_' || op === 'div_' ? target.data.clone() : target.data;
-  const result = fn.forward(own, operand.data);
+  const result = fn.forward(copyOld ? target.data.clone() : target.data, operand.data);
   if (view === null) {
     target.data.assign(result);
     target.node = recordNode(fn, inputs, target);
@@ -75,17 +82,12 @@ export function inPlace(target: Tensor, op: InPlaceOp, other: Tensor): void {
   base.node = recordNode(copySlices, [baseInput, written], base);
 }
 
-/** `other` as data of `shape` (a broadcast view), for a write that is not recorded. */
-function broadcastData(other: Tensor, shape: number[]): TensorData {
-  return other.data.reshape([...new Array<number>(shape.length - other.ndim).fill(1), ...other.shape]).expand(shape);
-}
-
 /**
  * With grad mode on, writes that the graph could not record are refused: into a leaf that requires
  * grad or a view of one (allowed in noGrad, which is how optimizers update weights), and through a
  * view made inside noGrad when its base or the operand requires grad (as PyTorch refuses too).
  */
-function refuseUntracedWrites(target: Tensor, op: InPlaceOp, other: Tensor): void {
+function refuseUntracedWrites(target: Tensor, op: string, other: Tensor): void {
   if (target.isLeaf && target.requiresGrad) {
     throw new Error(`${op}: cannot modify a leaf tensor that requires grad in place; wrap the update in noGrad(() => ...) or use the out-of-place op`);
   }
@@ -105,7 +107,7 @@ function refuseUntracedWrites(target: Tensor, op: InPlaceOp, other: Tensor): voi
 }
 
 /** Refused before anything is written: a view that reads one cell several times (expand, pooling windows), and one that cannot be replayed. */
-function checkWritableView(target: Tensor, op: InPlaceOp, view: ViewLink): void {
+function checkWritableView(target: Tensor, op: string, view: ViewLink): void {
   const shared = view.chain.find((fn) => fn instanceof F.Expand || fn instanceof F.Window);
   if (shared) {
     throw new Error(
