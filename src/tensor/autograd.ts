@@ -30,11 +30,11 @@
  * still reach it is left. The waiting nodes are kept in a heap by id, so each release costs
  * O(log n).
  *
- * May import: src/data, src/function (types only), ./trace, ./tensor (types only).
+ * May import: src/data, src/function (types only), ./trace, ./tensor (`accumulateGrad`, used at call time only).
  */
 import { formatShape, shapesEqual, type TensorData } from '../data';
 import type { Function } from '../function';
-import type { Tensor } from './tensor';
+import { accumulateGrad, type Tensor } from './tensor';
 import { activeTrace } from './trace';
 
 let created = 0;
@@ -146,7 +146,7 @@ class Walk {
     this.pending.delete(node);
     const trace = activeTrace();
     trace?.record('fire', node, grad, this.lockOf(node));
-    node.retainer?.accumulateGrad(grad);
+    if (node.retainer) accumulateGrad(node.retainer, grad);
     const inputGrads = callBackward(node, grad);
     if (!this.retainGraph) node.fn.release();
     node.inputs.forEach((input, i) => {
@@ -154,7 +154,7 @@ class Walk {
       if (input instanceof GraphNode) {
         this.arrive(input, inputGrad);
       } else if (!(input instanceof ConstantInput) && input.requiresGrad && inputGrad) {
-        input.accumulateGrad(inputGrad);
+        accumulateGrad(input, inputGrad);
         trace?.record('leaf', input, inputGrad, 0);
       }
     });

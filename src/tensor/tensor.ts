@@ -101,6 +101,12 @@ function viewReplayNode(view: Tensor, chain: readonly F.Function[], baseNode: Gr
   return new GraphNode(fn, [baseNode], view.id, view.shape, view.version);
 }
 
+/** Adds a gradient to `t.grad` (a packed copy, so later in-place changes to either stay separate); called by the engine. */
+export function accumulateGrad(t: Tensor, grad: TensorData): void {
+  const current = t.grad;
+  t.grad = new Tensor(current ? current.data.add(grad) : grad.clone());
+}
+
 /** Remembers that `out` is a view of `input` (so of `input`'s base), for in-place ops through it. */
 function linkView(out: Tensor, fn: F.Function, input: Tensor, inNoGrad: boolean): void {
   if (!out.data.sharesStorageWith(input.data)) return;
@@ -123,11 +129,10 @@ export class Tensor {
   readonly data: TensorData;
   /** Creation order, shared with graph nodes; consumers always have a larger id than their inputs. */
   readonly id = nextId();
-  /** True after `retainGrad()` on a non-leaf: it keeps its `.grad` (leaves always do). */
-  retainsGrad = false;
   /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
   viewOf: ViewLink | null = null;
   private leafRequiresGrad: boolean;
+  private retaining = false;
   private currentNode: GraphNode | null = null;
   private gradValue: Tensor | null = null;
 
@@ -152,9 +157,14 @@ export class Tensor {
 
   /** Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own. */
   set node(node: GraphNode | null) {
-    if (this.retainsGrad && this.currentNode !== null) this.currentNode.retainer = null;
-    if (this.retainsGrad && node !== null) node.retainer = this;
+    if (this.retaining && this.currentNode !== null) this.currentNode.retainer = null;
+    if (this.retaining && node !== null) node.retainer = this;
     this.currentNode = node;
+  }
+
+  /** True after `retainGrad()` on a non-leaf: it keeps its `.grad` (leaves always do); PyTorch's `retains_grad`. */
+  get retainsGrad(): boolean {
+    return this.retaining;
   }
 
   /** Recorded ops that read this tensor's node and have not sent their gradient in backward yet (see autograd.ts). */
@@ -191,7 +201,7 @@ export class Tensor {
    * Reading it on a non-leaf that does not retain it warns once, as PyTorch does.
    */
   get grad(): Tensor | null {
-    if (this.gradValue === null && !this.retainsGrad && this.node !== null) warnNonLeafGrad();
+    if (this.gradValue === null && !this.retaining && this.node !== null) warnNonLeafGrad();
     return this.gradValue;
   }
 
@@ -355,7 +365,7 @@ export class Tensor {
     }
     const node = this.node;
     if (node === null) {
-      this.accumulateGrad(this.initialGrad(gradient));
+      accumulateGrad(this, this.initialGrad(gradient));
       return;
     }
     if (node.fn.isReleased) {
@@ -387,14 +397,9 @@ export class Tensor {
     if (!this.requiresGrad) throw new Error('retainGrad: this tensor does not require grad, so it will never have one');
     const node = this.node;
     if (node === null) return this;
-    this.retainsGrad = true;
+    this.retaining = true;
     node.retainer = this;
     return this;
-  }
-
-  /** Adds a gradient to `.grad` (a packed copy, so later in-place changes to either stay separate). */
-  accumulateGrad(grad: TensorData): void {
-    this.gradValue = new Tensor(this.gradValue ? this.gradValue.data.add(grad) : grad.clone());
   }
 
   // ---- elementwise ------------------------------------------------------------------------------
