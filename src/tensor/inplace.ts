@@ -13,7 +13,7 @@
  * A leaf that requires grad, and any view of one, refuses outside `noGrad`: its `.grad` would be
  * the gradient of values it no longer holds.
  *
- * May import: src/data, src/function, ./autograd (types only), ./gradMode, ./tensor.
+ * May import: src/data, src/function, ./gradMode, ./tensor (used at call time only).
  */
 import { formatShape, shapesEqual, TensorData } from '../data';
 import * as F from '../function';
