@@ -4,11 +4,11 @@
  *
  * May import: src/data, ./function, ./helpers.
  */
-import type { TensorData } from '../data';
+import { TensorData } from '../data';
 import { Function } from './function';
-import { fill } from './helpers';
+import { fill, isNan, same } from './helpers';
 
-/** Shared by Sum and Max: the axes, and the input and kept-dims shapes needed to undo the reduction. */
+/** Shared by the reductions: the axes, and the input and kept-dims shapes needed to undo the reduction. */
 abstract class Reduction extends Function {
   protected inputShape: readonly number[] = [];
   protected keptShape: readonly number[] = [];
@@ -37,7 +37,10 @@ export class Sum extends Reduction {
   }
 }
 
-/** ∂(max x)/∂xᵢ = [xᵢ = max] / (number of maxima): ties share the gradient evenly, like torch.amax */
+/**
+ * ∂(max x)/∂xᵢ = [xᵢ = max] / (number of maxima): ties share the gradient evenly, like torch.amax.
+ * Where the max is NaN no cell equals it, and the gradient is NaN, as in PyTorch.
+ */
 export class Max extends Reduction {
   forward(x: TensorData): TensorData {
     const out = x.amax(this.axes);
@@ -46,11 +49,65 @@ export class Max extends Reduction {
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
-    // x ≤ max everywhere, so [x = max] = 1 − [x < max]: one comparison finds the cells that lose.
-    const loses = x.cmplt(out.expand(x.shape));
-    const cells = x.shape.reduce((n, d, i) => (this.axes.includes(i) ? n * d : n), 1);
-    const count = fill(cells, out).sub(loses.sum(this.axes));
-    const share = this.kept(grad).div(count).expand(x.shape);
-    return [loses.where(fill(0, x), share)];
+    const isMax = same(x, out.expand(x.shape));
+    const share = this.kept(grad).div(isMax.sum(this.axes));
+    return [share.expand(x.shape).mul(isMax)];
+  }
+}
+
+/**
+ * max over the axes, with the gradient sent to one cell: ∂(max x)/∂xᵢ = [i is the first maximum],
+ * first in row-major order over the reduced axes; where there is a NaN, the max is NaN and the last
+ * NaN is picked. This is the cell PyTorch's CPU max_pool2d picks (its scan keeps a value only when
+ * it is larger than the best so far, or NaN).
+ */
+export class PickMax extends Reduction {
+  forward(x: TensorData): TensorData {
+    const out = x.amax(this.axes);
+    this.saveForBackward(x, out);
+    return this.finish(x, out);
+  }
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [x, out] = this.savedTensors;
+    const score = this.pickScore(x, out);
+    const picked = same(score, score.amax(this.axes).expand(x.shape));
+    return [this.kept(grad).expand(x.shape).mul(picked)];
+  }
+  /** A score whose largest value is at the picked cell: n + position for NaN, −position for a maximum, −∞ else. */
+  private pickScore(x: TensorData, out: TensorData): TensorData {
+    const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
+    const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
+    const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape).expand(x.shape);
+    const maximum = same(x, out.expand(x.shape)).where(position.neg(), fill(-Infinity, x));
+    return isNan(x).where(position.add(fill(cells, x)), maximum);
+  }
+}
+
+/**
+ * Standard deviation over the axes, √(Σ(x − x̄)² / (n − c)) with correction c.
+ * ∂std/∂xᵢ = (xᵢ − x̄) / ((n − c)·std), and 0 where std = 0 (PyTorch's rule: a constant row gets
+ * gradient 0, not 0/0).
+ */
+export class Std extends Reduction {
+  constructor(axes: readonly number[], keepdim: boolean, private readonly correction: number) {
+    super(axes, keepdim);
+  }
+  forward(x: TensorData): TensorData {
+    const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
+    const mean = x.sum(this.axes).div(TensorData.const(cells, this.reducedShape(x)));
+    const centered = x.sub(mean.expand(x.shape));
+    const divisor = TensorData.const(Math.max(cells - this.correction, 0), mean.shape);
+    const std = centered.mul(centered).sum(this.axes).div(divisor).sqrt();
+    this.saveForBackward(centered, std, divisor);
+    return this.finish(x, std);
+  }
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [centered, std, divisor] = this.savedTensors;
+    const isZero = same(std, fill(0, std));
+    const scale = isZero.where(fill(0, std), this.kept(grad).div(std.mul(divisor)));
+    return [scale.expand(centered.shape).mul(centered)];
+  }
+  private reducedShape(x: TensorData): number[] {
+    return x.shape.map((d, i) => (this.axes.includes(i) ? 1 : d));
   }
 }
