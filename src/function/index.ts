@@ -8,4 +8,4 @@ export { Sum, Max, PickMax, Std } from './reduce';
 export { BinaryCrossEntropy, BinaryCrossEntropyWithLogits } from './loss';
 export { Reshape, Permute, Expand, Pad, Shrink, Stride, Window, Copy } from './movement';
 export { Matmul, Conv2d, type Conv2dOptions } from './linalg';
-export { equal } from './helpers';
+export { equal, isNan, same } from './helpers';

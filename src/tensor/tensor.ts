@@ -363,12 +363,13 @@ export class Tensor {
     return this.neg().max(dim, keepdim).neg();
   }
 
-  /** Index of the first largest value along `dim`; over the flattened tensor when `dim` is left out. */
+  /** Index of the first largest value along `dim` (the first NaN, if any, as in PyTorch); over the flattened tensor when `dim` is left out. */
   argmax(dim?: number, keepdim = false): Tensor {
     if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
     const axis = normalizeAxis(dim, this.ndim, 'argmax');
     const x = this.data;
-    const isMax = F.equal(x, x.amax([axis]).expand(x.shape));
+    // A NaN is the max (amax lets it win), and no value equals it: the NaN cells are the candidates then.
+    const isMax = F.same(x, x.amax([axis]).expand(x.shape)).max(F.isNan(x));
     const index = TensorData.fromArray(Array.from({ length: x.shape[axis] }, (_, i) => i), [x.shape[axis]])
       .reshape(x.shape.map((d, i) => (i === axis ? d : 1))).expand(x.shape);
     // The first maximum: the smallest index among the maxima, as −max(−index).
