@@ -73,6 +73,16 @@ edge('min_all_ties', [V([[1, 0, 0], [0, 2, 3]])], lambda x: x.amin())
 edge('argmax_ties_nan', [C([[1, 3, 3], [2, nan, nan], [-inf, -inf, -inf]])], lambda x: x.argmax(1).float())
 edge('argmin_ties_nan', [C([[1, 0, 0], [2, nan, nan], [inf, inf, inf]])], lambda x: x.argmin(1).float())
 
+# comparisons: every comparison with NaN is false, except ≠ (no gradient)
+CMP_A = [1, nan, nan, 1, inf, -inf, 2]
+CMP_B = [1, 1, nan, nan, inf, inf, 1]
+edge('lt_nan', [C(CMP_A), C(CMP_B)], lambda a, b: (a < b).float())
+edge('gt_nan', [C(CMP_A), C(CMP_B)], lambda a, b: (a > b).float())
+edge('le_nan', [C(CMP_A), C(CMP_B)], lambda a, b: (a <= b).float())
+edge('ge_nan', [C(CMP_A), C(CMP_B)], lambda a, b: (a >= b).float())
+edge('eq_nan', [C(CMP_A), C(CMP_B)], lambda a, b: (a == b).float())
+edge('ne_nan', [C(CMP_A), C(CMP_B)], lambda a, b: (a != b).float())
+
 # ---- maxPool2d: the whole gradient of a window goes to its first maximum (the last NaN) --------
 edge('maxPool2d_ties', [V([[[[1, 1, 0, 2], [1, 0, 2, 2], [3, 0, 5, 5], [0, 3, 5, 5]]]])], lambda x: F.max_pool2d(x, 2))
 edge('maxPool2d_ties_overlap', [V([[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]])], lambda x: F.max_pool2d(x, 2, 1))

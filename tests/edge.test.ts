@@ -42,6 +42,12 @@ const edgeTable: Record<string, TensorFn> = {
   min_all_ties: (x) => x.min(),
   argmax_ties_nan: (x) => x.argmax(1),
   argmin_ties_nan: (x) => x.argmin(1),
+  lt_nan: (a, b) => a.lt(b),
+  gt_nan: (a, b) => a.gt(b),
+  le_nan: (a, b) => a.le(b),
+  ge_nan: (a, b) => a.ge(b),
+  eq_nan: (a, b) => a.eq(b),
+  ne_nan: (a, b) => a.ne(b),
 
   // maxPool2d
   maxPool2d_ties: (x) => x.maxPool2d(2),

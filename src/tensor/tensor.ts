@@ -324,13 +324,13 @@ export class Tensor {
   /** 1 where this > other, else 0 (no gradient). */
   gt(other: Tensor | number): Tensor { return this.compare(other, 'gt', (a, b) => b.cmplt(a)); }
   /** 1 where this ≤ other, else 0 (no gradient). */
-  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => F.equal(b.cmplt(a), TensorData.const(0, a.shape))); }
+  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => a.cmplt(b).add(F.same(a, b))); }
   /** 1 where this ≥ other, else 0 (no gradient). */
-  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => F.equal(a.cmplt(b), TensorData.const(0, a.shape))); }
-  /** 1 where this = other, else 0 (no gradient). */
-  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.equal(a, b)); }
-  /** 1 where this ≠ other, else 0 (no gradient). */
-  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => a.cmplt(b).add(b.cmplt(a))); }
+  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => b.cmplt(a).add(F.same(a, b))); }
+  /** 1 where this = other, else 0; NaN equals nothing, as in PyTorch (no gradient). */
+  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.same(a, b)); }
+  /** 1 where this ≠ other, else 0; 1 where either is NaN (no gradient). */
+  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => TensorData.const(1, a.shape).sub(F.same(a, b))); }
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
