@@ -88,6 +88,7 @@ edge('maxPool2d_ties', [V([[[[1, 1, 0, 2], [1, 0, 2, 2], [3, 0, 5, 5], [0, 3, 5,
 edge('maxPool2d_ties_overlap', [V([[[[1, 1, 1], [1, 1, 1], [1, 1, 1]]]])], lambda x: F.max_pool2d(x, 2, 1))
 edge('maxPool2d_ties_padding', [V([[[[1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1], [1, 1, 1, 1]]]])],
      lambda x: F.max_pool2d(x, 3, 2, 1))
+edge('maxPool2d_padding_all_neg_inf', [V([[[[-inf] * 4] * 4]])], lambda x: F.max_pool2d(x, 3, 2, 1))
 edge('maxPool2d_ties_tuple_floor', [V([[[[2, 2, 2, 1, 1, 1, 9], [2, 2, 2, 1, 1, 1, 9], [7, 7, 7, 7, 7, 7, 7]]]])],
      lambda x: F.max_pool2d(x, (2, 3)))
 edge('maxPool2d_nan', [V([[[[nan, 1], [nan, 1]], [[1, nan], [2, 0]]]])], lambda x: F.max_pool2d(x, 2))

@@ -53,6 +53,7 @@ const edgeTable: Record<string, TensorFn> = {
   maxPool2d_ties: (x) => x.maxPool2d(2),
   maxPool2d_ties_overlap: (x) => x.maxPool2d(2, 1),
   maxPool2d_ties_padding: (x) => x.maxPool2d(3, 2, 1),
+  maxPool2d_padding_all_neg_inf: (x) => x.maxPool2d(3, 2, 1),
   maxPool2d_ties_tuple_floor: (x) => x.maxPool2d([2, 3]),
   maxPool2d_nan: (x) => x.maxPool2d(2),
   maxPool2d_infinities: (x) => x.maxPool2d(2),

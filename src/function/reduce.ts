@@ -59,9 +59,13 @@ export class Max extends Reduction {
  * max over the axes, with the gradient sent to one cell: ∂(max x)/∂xᵢ = [i is the first maximum],
  * first in row-major order over the reduced axes; where there is a NaN, the max is NaN and the last
  * NaN is picked. This is the cell PyTorch's CPU max_pool2d picks (its scan keeps a value only when
- * it is larger than the best so far, or NaN).
+ * it is larger than the best so far, or NaN). `candidates`, when given (x's shape, 1 or 0), marks
+ * the cells that may be picked: pooling passes 0 for padding, which PyTorch's scan never visits.
  */
 export class PickMax extends Reduction {
+  constructor(axes: readonly number[], keepdim: boolean, private readonly candidates?: TensorData) {
+    super(axes, keepdim);
+  }
   forward(x: TensorData): TensorData {
     const out = x.amax(this.axes);
     this.saveForBackward(x, out);
@@ -79,7 +83,8 @@ export class PickMax extends Reduction {
     const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
     const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape).expand(x.shape);
     const maximum = same(x, out.expand(x.shape)).where(position.neg(), fill(-Infinity, x));
-    return isNan(x).where(position.add(fill(cells, x)), maximum);
+    const score = isNan(x).where(position.add(fill(cells, x)), maximum);
+    return this.candidates ? this.candidates.where(score, fill(-Infinity, x)) : score;
   }
 }
 

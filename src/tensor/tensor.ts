@@ -629,8 +629,11 @@ export class Tensor {
   /** Largest value in each window over the last two dims; stride defaults to the kernel size. */
   maxPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
     const { windows, cellAxes } = this.poolWindows('maxPool2d', kernel, stride, padding, -Infinity);
-    // PickMax, not max: PyTorch sends a window's gradient to one cell, the first maximum, even on ties.
-    return apply(new F.PickMax(windows.axes(cellAxes, 'maxPool2d'), false), windows);
+    // PickMax, not max: PyTorch sends a window's gradient to one cell, the first maximum, even on ties,
+    // and never to padding (1 marks the input's own cells, found by pooling ones padded with 0).
+    const padded = pair(padding, 'padding').some((p) => p > 0);
+    const ownCells = padded ? Tensor.onesLike(this).poolWindows('maxPool2d', kernel, stride, padding, 0).windows.data : undefined;
+    return apply(new F.PickMax(windows.axes(cellAxes, 'maxPool2d'), false, ownCells), windows);
   }
 
   /** Mean of each window over the last two dims (padding cells count, as in PyTorch's default). */
