@@ -49,7 +49,9 @@ export class Max extends Reduction {
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
-    const isMax = same(x, out.expand(x.shape));
+    // x ≤ max everywhere, so [x = max] = 1 − [x < max], unless the max is NaN: then no cell counts.
+    const maxIsNumber = fill(1, out).sub(isNan(out)).expand(x.shape);
+    const isMax = fill(1, x).sub(x.cmplt(out.expand(x.shape))).mul(maxIsNumber);
     const share = this.kept(grad).div(isMax.sum(this.axes));
     return [share.expand(x.shape).mul(isMax)];
   }
@@ -74,15 +76,19 @@ export class PickMax extends Reduction {
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
     const score = this.pickScore(x, out);
-    const picked = same(score, score.amax(this.axes).expand(x.shape));
+    // Scores are distinct except −∞, and none is above the best: the picked cell is the one not below it.
+    const picked = fill(1, x).sub(score.cmplt(score.amax(this.axes).expand(x.shape)));
     return [this.kept(grad).expand(x.shape).mul(picked)];
   }
-  /** A score whose largest value is at the picked cell: n + position for NaN, −position for a maximum, −∞ else. */
+  /**
+   * A score whose largest value is at the picked cell: n + position for NaN (n cells), −position for
+   * a cell not below the max (when the max is NaN that is every cell, but the NaNs score higher), −∞ else.
+   */
   private pickScore(x: TensorData, out: TensorData): TensorData {
     const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
     const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
     const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape).expand(x.shape);
-    const maximum = same(x, out.expand(x.shape)).where(position.neg(), fill(-Infinity, x));
+    const maximum = x.cmplt(out.expand(x.shape)).where(fill(-Infinity, x), position.neg());
     const score = isNan(x).where(position.add(fill(cells, x)), maximum);
     return this.candidates ? this.candidates.where(score, fill(-Infinity, x)) : score;
   }
