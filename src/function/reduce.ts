@@ -87,9 +87,10 @@ export class PickMax extends Reduction {
   private pickScore(x: TensorData, out: TensorData): TensorData {
     const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
     const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
-    const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape).expand(x.shape);
-    const maximum = x.cmplt(out.expand(x.shape)).where(fill(-Infinity, x), position.neg());
-    const score = isNan(x).where(position.add(fill(cells, x)), maximum);
+    // Computed on the small position tensor, then expanded: ops between two expanded operands are slow.
+    const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape);
+    const maximum = x.cmplt(out.expand(x.shape)).where(fill(-Infinity, x), position.neg().expand(x.shape));
+    const score = isNan(x).where(position.add(fill(cells, position)).expand(x.shape), maximum);
     return this.candidates ? this.candidates.where(score, fill(-Infinity, x)) : score;
   }
 }
