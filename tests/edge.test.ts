@@ -24,6 +24,7 @@ const edgeTable: Record<string, TensorFn> = {
   clamp_min_at_bound: (x) => x.clamp(0),
   clamp_max_at_bound: (x) => x.clamp(undefined, 0),
   clamp_min_above_max: (x) => x.clamp(1, 0),
+  clamp_min_equals_max: (x) => x.clamp(0.5, 0.5),
   clamp_infinities: (x) => x.clamp(-0.5, 0.5),
 
   // maximum / minimum
@@ -102,6 +103,8 @@ const edgeTable: Record<string, TensorFn> = {
   relu_at_zero: (x) => x.relu(),
   sqrt_at_zero: (x) => x.sqrt(),
   log_at_zero: (x) => x.log(),
+  reciprocal_at_zero: (x) => x.reciprocal(),
+  cos_sin_infinities: (x) => x.cos().add(x.sin()),
   exp_overflow: (x) => x.exp(),
   sigmoid_saturation: (x) => x.sigmoid(),
   div_by_zero: (a, b) => a.div(b),
