@@ -162,6 +162,11 @@ edge('logSoftmax_infinities', [V(SOFTMAX_ROWS)], lambda x: x.log_softmax(-1), gr
 edge('softmax_large', [V([[1000, 0, -1000], [88, 89, 90]])], lambda x: x.softmax(-1), grad_out=[[1, 2, 3], [1, 2, 3]])
 edge('crossEntropy_large_logits', [V([[1000, 0, -1000], [-1000, 1000, 0], [1e30, 1e30, 0]]), C([0, 2, 1])],
      lambda x, t: F.cross_entropy(x, t.long(), reduction='none'))
+edge('crossEntropy_smoothing_large_logits', [V([[1000, 0, -1000], [0, -inf, 5]]), C([0, 2])],
+     lambda x, t: F.cross_entropy(x, t.long(), reduction='none', label_smoothing=0.1))
+edge('crossEntropy_neg_inf_logits', [V([[0, -inf, 5], [-inf, 1, -inf]]), C([0, 1])],
+     lambda x, t: F.cross_entropy(x, t.long(), reduction='none'))
+edge('nllLoss_neg_inf', [V([[-0.5, -inf], [-inf, -0.1]]), C([0, 0])], lambda x, t: F.nll_loss(x, t.long(), reduction='none'))
 edge('mseLoss_equal_and_infinite', [V([1, 2, inf, 1e20]), V([1, 3, inf, -1e20])],
      lambda x, t: F.mse_loss(x, t, reduction='none'))
 edge('gelu_extremes', [V([-inf, -100, -10, -1e-3, 0, 1e-3, 10, 100, inf])], lambda x: F.gelu(x, approximate='tanh'))

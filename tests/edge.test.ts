@@ -114,6 +114,9 @@ const edgeTable: Record<string, TensorFn> = {
   logSoftmax_infinities: (x) => x.logSoftmax(-1),
   softmax_large: (x) => x.softmax(-1),
   crossEntropy_large_logits: (x, t) => x.crossEntropy(t, { reduction: 'none' }),
+  crossEntropy_smoothing_large_logits: (x, t) => x.crossEntropy(t, { reduction: 'none', labelSmoothing: 0.1 }),
+  crossEntropy_neg_inf_logits: (x, t) => x.crossEntropy(t, { reduction: 'none' }),
+  nllLoss_neg_inf: (x, t) => x.nllLoss(t, { reduction: 'none' }),
   mseLoss_equal_and_infinite: (x, t) => x.mseLoss(t, { reduction: 'none' }),
   gelu_extremes: (x) => nn.gelu(x),
   minimum_maximum_chain_clamp: (x) => x.maximum(0).minimum(1),
@@ -242,6 +245,15 @@ describe('edge cases named in the docs', () => {
     const x = Math.fround(1e-3);
     const got = tensor([x]).tanh().item();
     expect(Math.abs(got - Math.tanh(x)) / Math.tanh(x)).toBeLessThanOrEqual(1e-6);
+  });
+
+  it('binaryCrossEntropy refuses inputs that are not probabilities, as PyTorch does', () => {
+    const target = tensor([0.5, 0.5]);
+    for (const bad of [1.5, -0.1, NaN]) {
+      expect(() => tensor([0.2, bad]).binaryCrossEntropy(target)).toThrow(
+        `binaryCrossEntropy: input ${Math.fround(bad)} at position 1 is not a probability in [0, 1]; for logits use binaryCrossEntropyWithLogits`,
+      );
+    }
   });
 
   it('tensor(-2).pow(tensor(2)) is 4 and its gradient for the base is -4', () => {

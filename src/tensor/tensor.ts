@@ -678,6 +678,11 @@ export class Tensor {
   /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch (see `BinaryCrossEntropy`). */
   binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     this.checkSameShape(target, 'binaryCrossEntropy');
+    this.data.toFlat().forEach((p, i) => {
+      if (!(p >= 0 && p <= 1)) {
+        throw new RangeError(`binaryCrossEntropy: input ${p} at position ${i} is not a probability in [0, 1]; for logits use binaryCrossEntropyWithLogits`);
+      }
+    });
     return reduceLoss(apply(new F.BinaryCrossEntropy(), this, target), options.reduction);
   }
 
@@ -847,7 +852,8 @@ function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
     }
   });
   const oneHot = Tensor.arange(classes).reshape([1, classes]).eq(target.detach().reshape([n, 1]));
-  return logProbs.mul(oneHot).sum(1);
+  // where, not mul: a −∞ log-probability of another class must not make 0·(−∞) = NaN.
+  return Tensor.where(oneHot, logProbs, 0).sum(1);
 }
 
 function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
