@@ -157,6 +157,9 @@ edge('div_infinities', [V([1, inf, inf]), V([inf, inf, 2])], lambda a, b: a / b)
 edge('mul_inf_zero', [V([inf, 0]), V([0, inf])], lambda a, b: a * b)
 SOFTMAX_ROWS = [[-inf, 0, 1], [inf, 0, 1], [-inf, -inf, -inf], [-inf, -inf, 2]]
 SOFTMAX_GRAD = [[1, 2, 3]] * 4
+edge('sum_mean_infinities', [V([[inf, -inf], [inf, 1], [nan, 0]])], lambda x: x.sum(1) + x.mean(1))
+edge('avgPool2d_infinities', [V([[[[inf, 1], [2, 3]], [[inf, -inf], [0, 0]]]])], lambda x: F.avg_pool2d(x, 2))
+edge('matmul_infinities', [V([[inf, 0], [1, 2]]), V([[0, 1], [1, inf]])], lambda a, b: a @ b)
 edge('softmax_infinities', [V(SOFTMAX_ROWS)], lambda x: x.softmax(-1), grad_out=SOFTMAX_GRAD)
 edge('logSoftmax_infinities', [V(SOFTMAX_ROWS)], lambda x: x.log_softmax(-1), grad_out=SOFTMAX_GRAD)
 edge('softmax_large', [V([[1000, 0, -1000], [88, 89, 90]])], lambda x: x.softmax(-1), grad_out=[[1, 2, 3], [1, 2, 3]])
