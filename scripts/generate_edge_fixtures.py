@@ -106,6 +106,7 @@ edge('pow_minus_half_at_zero', [V([0, 4, -4])], lambda x: x ** -0.5)
 edge('pow_tensor_scalar_negative_base', [V(-2.0), V(2.0)], lambda x, e: x ** e)
 edge('pow_tensor_negative_base', [V([-2, -2, -2, -0.5, -3, -1]), V([2, 3, 0.5, 3, -1, -2])], lambda x, e: x ** e)
 edge('pow_tensor_zero_base', [V([0, 0, 0, 0, 0]), V([0, 2, -1, 0.5, -2])], lambda x, e: x ** e)
+edge('pow_tensor_negative_zero_base', [V([-0.0, -0.0, -0.0, -0.0, -0.0]), V([-1, 3, 0.5, -0.5, 2])], lambda x, e: x ** e)
 edge('pow_tensor_one_nan', [V([1, nan, 2, 1, 0]), V([nan, 0, 0, inf, nan])], lambda x, e: x ** e)
 edge('pow_tensor_large_exponents', [V([-1, -1, -1, -1, -1, -1]), V([4194305, 4194304.5, 8388609, 16777216, 1e30, -8388607])],
      lambda x, e: x ** e)

@@ -70,6 +70,7 @@ const edgeTable: Record<string, TensorFn> = {
   pow_tensor_scalar_negative_base: (x, e) => x.pow(e),
   pow_tensor_negative_base: (x, e) => x.pow(e),
   pow_tensor_zero_base: (x, e) => x.pow(e),
+  pow_tensor_negative_zero_base: (x, e) => x.pow(e),
   pow_tensor_one_nan: (x, e) => x.pow(e),
   pow_tensor_large_exponents: (x, e) => x.pow(e),
   pow_tensor_infinities: (x, e) => x.pow(e),

@@ -76,16 +76,18 @@ export class Maximum extends Function {
 }
 
 /**
- * xᵉ elementwise, as PyTorch computes it: |x|ᵉ = e^(e·ln|x|); a negative x keeps its sign for odd
- * integer e, and gives NaN for e that is not an integer; x⁰ = 1 and 1ᵉ = 1, even for NaN.
+ * xᵉ elementwise, as PyTorch computes it: |x|ᵉ = e^(e·ln|x|); a negative x (and −0) keeps its sign
+ * for odd integer e, and a negative x gives NaN for e that is not an integer; x⁰ = 1 and 1ᵉ = 1,
+ * even for NaN.
  */
 function powTensor(x: TensorData, e: TensorData): TensorData {
+  const zero = fill(0, x);
   const magnitude = e.mul(x.max(x.neg()).log()).exp();
-  const negative = x.cmplt(fill(0, x));
-  const signed = isOddInteger(e).where(magnitude.neg(), magnitude);
-  const forNegative = isInteger(e).where(signed, fill(NaN, x));
-  const result = negative.where(forNegative, magnitude);
-  return same(e, fill(0, e)).max(same(x, fill(1, x))).where(fill(1, x), result);
+  const negative = x.cmplt(zero);
+  const signBitSet = negative.max(x.recip().cmplt(zero)); // x < 0, or x = −0 (1/−0 = −∞)
+  const signed = isOddInteger(e).mul(signBitSet).where(magnitude.neg(), magnitude);
+  const result = negative.mul(fill(1, e).sub(isInteger(e))).where(fill(NaN, x), signed);
+  return same(e, zero).max(same(x, fill(1, x))).where(fill(1, x), result);
 }
 
 /**
