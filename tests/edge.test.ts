@@ -127,7 +127,8 @@ const edgeTable: Record<string, TensorFn> = {
 };
 
 /**
- * Rows that need another tolerance than the default (atol 1e-5, rtol 1e-4), with the reason.
+ * Rows whose output needs another tolerance than the default (atol 1e-5, rtol 1e-4), with the reason
+ * (gradients always use the default).
  * tanh is checked against float64 tanh rounded once to float32: relative error at most 1e-6
  * (a few float32 ulps; 2σ(2x) − 1 was off by 7e-5 at 1e-3).
  */
