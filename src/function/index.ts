@@ -9,3 +9,4 @@ export { BinaryCrossEntropy, BinaryCrossEntropyWithLogits } from './loss';
 export { Reshape, Permute, Expand, Pad, Shrink, Stride, Window, Copy } from './movement';
 export { Matmul, Conv2d, type Conv2dOptions } from './linalg';
 export { equal, isNan, same } from './helpers';
+export { Index, IndexPut, Cat, Cumsum, indexData, indexPutInto, indexedShape, type IndexPlan, type BasicIndex, type AdvancedIndex } from './indexing';
