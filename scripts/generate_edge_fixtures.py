@@ -174,6 +174,9 @@ edge('nllLoss_neg_inf', [V([[-0.5, -inf], [-inf, -0.1]]), C([0, 0])], lambda x, 
 edge('mseLoss_equal_and_infinite', [V([1, 2, inf, 1e20]), V([1, 3, inf, -1e20])],
      lambda x, t: F.mse_loss(x, t, reduction='none'))
 edge('gelu_extremes', [V([-inf, -100, -10, -1e-3, 0, 1e-3, 10, 100, inf])], lambda x: F.gelu(x, approximate='tanh'))
+ELU_EDGES = [0, -0.0, 1e-30, -1e-30, -100, -inf, nan, inf]
+edge('elu_edges', [V(ELU_EDGES)], lambda x: F.elu(x))
+edge('elu_alpha_edges', [V(ELU_EDGES)], lambda x: F.elu(x, 0.5))
 edge('minimum_maximum_chain_clamp', [V([-1, 0, 1, 2])], lambda x: torch.minimum(torch.maximum(x, torch.tensor(0.0)), torch.tensor(1.0)))
 
 

@@ -123,6 +123,8 @@ const edgeTable: Record<string, TensorFn> = {
   nllLoss_neg_inf: (x, t) => x.nllLoss(t, { reduction: 'none' }),
   mseLoss_equal_and_infinite: (x, t) => x.mseLoss(t, { reduction: 'none' }),
   gelu_extremes: (x) => nn.gelu(x),
+  elu_edges: (x) => x.elu(),
+  elu_alpha_edges: (x) => x.elu(0.5),
   minimum_maximum_chain_clamp: (x) => x.maximum(0).minimum(1),
 };
 
