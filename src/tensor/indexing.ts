@@ -9,7 +9,7 @@
  *
  * May import: src/data, src/function, ./inplace, ./tensor (used at call time only).
  */
-import { formatShape, normalizeAxis, numel, type NestedArray, type TensorData } from '../data';
+import { formatShape, normalizeAxis, numel, type NestedArray } from '../data';
 import * as F from '../function';
 import { writeInPlace } from './inplace';
 import { apply, broadcastShapes, Tensor, tensor } from './tensor';
