@@ -1,12 +1,12 @@
 /**
  * In-place ops in the autograd graph, against PyTorch: one `it` per row of tests/fixtures/autograd.json
- * (written by scripts/generate_autograd_fixtures.py), on every backend of tests/helpers/backends.ts,
- * each with a finite-difference gradcheck; then the rules around them (leaves, saved versions,
- * views), `backward({ gradient, retainGraph })`, backward from the middle of a graph, and the
- * setters of `grad` and `requiresGrad`.
+ * (written by scripts/generate_autograd_fixtures.py), on every backend of tests/helpers/backends.ts and
+ * on the gpu backend's WebAssembly mode, each with a finite-difference gradcheck; then the rules
+ * around them (leaves, saved versions, views), `backward({ gradient, retainGraph })`, backward from
+ * the middle of a graph, and the setters of `grad` and `requiresGrad`.
  */
 import { noGrad, slice, Tensor, tensor } from '../src';
-import { cpuBackend, useBackend } from '../src/data';
+import { cpuBackend, gpuBackend, useBackend, type Backend } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, loadFixture, tableMismatch } from './helpers/fixtures';
 import { analyticGrads, gradcheck, type TensorFn } from './helpers/gradcheck';
@@ -45,6 +45,8 @@ const inPlaceTable: Record<string, TensorFn> = {
 };
 
 const rows = loadFixture('autograd.json');
+/** The gpu backend in its WebAssembly mode too: its device-resident writes go through the same in-place path. */
+const allBackends: [string, Backend][] = [...backends, ['gpu webasm', gpuBackend({ mode: 'webasm' })]];
 
 describe('in-place table', () => {
   it('has a tsgrad lambda for every fixture row and a fixture row for every lambda', () => {
@@ -52,7 +54,7 @@ describe('in-place table', () => {
   });
 });
 
-describe.each(backends)('in-place ops in the graph on the %s backend', (_name, backend) => {
+describe.each(allBackends)('in-place ops in the graph on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
   afterAll(() => useBackend(cpuBackend));
 
