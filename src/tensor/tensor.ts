@@ -6,12 +6,18 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode.
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./inplace, ./indexing and ./ops (whose
+ * functions the in-place, indexing and extra-op methods delegate to; they import this file back, used
+ * at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
-import { runBackward } from './autograd';
+import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
 import { isGradEnabled } from './gradMode';
+import { inPlace, type InPlaceOp } from './inplace';
+import * as indexing from './indexing';
+import type { IndexItem } from './indexing';
+import * as ops from './ops';
 
 /** Options of the tensor constructors (`tensor`, `Tensor.zeros`, ...). */
 export interface TensorOptions {
@@ -37,15 +43,28 @@ export interface Conv2dArgs {
   groups?: number;
 }
 
-/** The graph link of a tensor produced by an op: the Function that made it and the tensors it read. */
-export interface GraphNode {
-  /** The Function instance that ran forward and will run backward. */
-  readonly fn: F.Function;
-  /** The tensors it read, in the order its forward took them. */
-  readonly inputs: readonly Tensor[];
+/** Options of `Tensor.backward` (PyTorch's `gradient` and `retain_graph`). */
+export interface BackwardOptions {
+  /** d(loss)/d(this); may be left out when this tensor has one element. */
+  gradient?: Tensor;
+  /** Keep the graph (saved values and locks) so that another backward can go through it again (default false). */
+  retainGraph?: boolean;
 }
 
-let tensorsCreated = 0;
+/** How a view was made from its base: the base, the movement Functions in order, and the base's node when the view's node was made. */
+export interface ViewLink {
+  /** The tensor whose storage the view reads (itself not a view). */
+  readonly base: Tensor;
+  /** The movement Functions from the base to the view. */
+  readonly chain: readonly F.Function[];
+  /** The base's node when this view's node was recorded; when the base's node changes, the view's is made again. */
+  baseNode: GraphNode | null;
+  /** True when the view (or a view it was made from) was made inside noGrad: it never joins the base's history. */
+  readonly madeInNoGrad: boolean;
+}
+
+/** The Functions whose result is a view of their input (when the data layer could make one). */
+const viewFunctions = [F.Reshape, F.Permute, F.Expand, F.Shrink, F.Stride, F.Window, F.Index];
 
 /**
  * Applies a Function: runs its forward on the inputs' data and, when grad is on and an input requires
@@ -55,14 +74,50 @@ let tensorsCreated = 0;
 export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   const recording = isGradEnabled();
   fn.needsInputGrad = inputs.map((t) => recording && t.requiresGrad);
+  // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
+  const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
-  if (fn.needsInputGrad.some(Boolean)) {
-    out.requiresGrad = true;
-    out.node = { fn, inputs };
-    for (const input of inputs) if (input.requiresGrad && input.node !== null) input.lock++;
-  }
+  if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
+  if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
+
+/** What the graph keeps of a tensor read by an op: its node, itself (a leaf that requires grad), or its id, shape and version. */
+export function graphInputOf(t: Tensor): GraphInput {
+  return t.node ?? (t.requiresGrad ? t : new ConstantInput(t.id, t.shape, t.version));
+}
+
+/** A new node that wrote `target`, reading `inputs`; every input node's lock goes up by one. */
+export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor, id = nextId()): GraphNode {
+  const node = new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  node.countEdges();
+  return node;
+}
+
+/** The node of a view whose base changed in place: it reads the base's new node. Counted only once used (see autograd.ts), so reading `gradFn` adds no consumer to the base. */
+function viewReplayNode(view: Tensor, chain: readonly F.Function[], baseNode: GraphNode): GraphNode {
+  const fn = new F.ViewReplay(chain);
+  fn.needsInputGrad = [true];
+  return new GraphNode(fn, [baseNode], view.id, view.shape, view.version);
+}
+
+/** Adds a gradient to `t.grad` (a packed copy, so later in-place changes to either stay separate); called by the engine. */
+export function accumulateGrad(t: Tensor, grad: TensorData): void {
+  const current = t.grad;
+  t.grad = new Tensor(current ? current.data.add(grad) : grad.clone());
+}
+
+/** Remembers that `out` is a view of `input` (so of `input`'s base), for in-place ops through it. */
+function linkView(out: Tensor, fn: F.Function, input: Tensor, inNoGrad: boolean): void {
+  if (!out.data.sharesStorageWith(input.data)) return;
+  const parent = input.viewOf;
+  const base = parent?.base ?? input;
+  const madeInNoGrad = inNoGrad || (parent?.madeInNoGrad ?? false);
+  out.viewOf = { base, chain: [...(parent?.chain ?? []), fn], baseNode: base.node, madeInNoGrad };
+}
+
+let nonLeafGradWarned = false;
+let middleWarned = false;
 
 /** A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`. */
 export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
@@ -72,22 +127,91 @@ export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor
 export class Tensor {
   /** The values, as a view onto float32 storage. */
   readonly data: TensorData;
-  /** Whether gradients flow to (and, for a leaf, accumulate in) this tensor. */
-  requiresGrad: boolean;
-  /** d(root)/d(this) after backward: set on leaves, and on other tensors after `retainGrad()`. */
-  grad: Tensor | null = null;
-  /** The op that produced this tensor, or null for a leaf. Used by autograd. */
-  node: GraphNode | null = null;
-  /** Consumers that have not yet sent their gradient in backward (see autograd.ts). */
-  lock = 0;
-  /** Creation order; consumers always have a larger id than their inputs. */
-  readonly id = ++tensorsCreated;
-  /** True after `retainGrad()`: this non-leaf keeps its `.grad` (leaves always do). */
-  retainsGrad = false;
+  /** Creation order, shared with graph nodes; consumers always have a larger id than their inputs. */
+  readonly id = nextId();
+  /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
+  viewOf: ViewLink | null = null;
+  private leafRequiresGrad: boolean;
+  private retaining = false;
+  private currentNode: GraphNode | null = null;
+  private gradValue: Tensor | null = null;
 
   constructor(data: TensorData, options: TensorOptions = {}) {
     this.data = data;
+    this.leafRequiresGrad = false;
     this.requiresGrad = options.requiresGrad ?? false;
+  }
+
+  /**
+   * The newest op that wrote this tensor, or null for a leaf (see autograd.ts). For a view whose
+   * base was changed in place since, a node that reads the base's new history is made first.
+   */
+  get node(): GraphNode | null {
+    const view = this.viewOf;
+    if (view !== null && !view.madeInNoGrad && view.base.node !== view.baseNode) {
+      view.baseNode = view.base.node;
+      this.node = view.baseNode === null ? null : viewReplayNode(this, view.chain, view.baseNode);
+    }
+    return this.currentNode;
+  }
+
+  /** Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own. */
+  set node(node: GraphNode | null) {
+    if (this.retaining && this.currentNode !== null) this.currentNode.retainer = null;
+    if (this.retaining && node !== null) node.retainer = this;
+    this.currentNode = node;
+  }
+
+  /** True after `retainGrad()` on a non-leaf: it keeps its `.grad` (leaves always do); PyTorch's `retains_grad`. */
+  get retainsGrad(): boolean {
+    return this.retaining;
+  }
+
+  /** Recorded ops that read this tensor's node and have not sent their gradient in backward yet (see autograd.ts). */
+  get lock(): number {
+    return this.node?.lock ?? 0;
+  }
+
+  /** Whether gradients flow to this tensor: set by the user on a leaf; always true for a tensor made by a recorded op. */
+  get requiresGrad(): boolean {
+    return this.leafRequiresGrad || this.node !== null;
+  }
+
+  /** Settable on leaves only, as in PyTorch (`requiresGrad_(true)` accepts a tensor made by an op, which already requires grad). */
+  set requiresGrad(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`requiresGrad: expected true or false, got ${String(value)}`);
+    if (this.node !== null) {
+      throw new Error(
+        `requiresGrad: only a leaf tensor's flag can change; this one was made by ${this.gradFn}. ` +
+        (value ? 'It already requires grad (requiresGrad_(true) accepts that)' : 'To use its values without gradients, take t.detach()'),
+      );
+    }
+    this.leafRequiresGrad = value;
+  }
+
+  /** Sets `requiresGrad` and returns this; `true` on a tensor made by an op changes nothing (it already requires grad), as in PyTorch. */
+  requiresGrad_(value = true): this {
+    if (value === true && this.node !== null) return this;
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /**
+   * d(root)/d(this) after backward: set on leaves, and on other tensors after `retainGrad()`.
+   * Reading it on a non-leaf that does not retain it warns once, as PyTorch does.
+   */
+  get grad(): Tensor | null {
+    if (this.gradValue === null && !this.retaining && this.node !== null) warnNonLeafGrad();
+    return this.gradValue;
+  }
+
+  /** Sets `.grad`: null, or a tensor of this tensor's shape. */
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw new TypeError(`grad: expected a Tensor or null, got ${typeof value}`);
+    if (value !== null && !shapesEqual(value.shape, this.shape)) {
+      throw new RangeError(`grad: the assigned gradient has shape ${formatShape(value.shape)}, but this tensor has shape ${formatShape(this.shape)}; they must be equal`);
+    }
+    this.gradValue = value;
   }
 
   // ---- creation -------------------------------------------------------------------------------
@@ -139,6 +263,15 @@ export class Tensor {
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
     return new Tensor(radius.mul(cosine), options);
   }
+
+  /** torch.empty: a tensor whose values are not meant to be read; tsgrad fills it with zeros. */
+  static empty(shape: Shape, options?: TensorOptions): Tensor { return Tensor.zeros(shape, options); }
+  /** Integers drawn uniformly from low..high−1 (torch.randint(low, high, size)), as float32. */
+  static randint(low: number, high: number, shape: Shape, options?: TensorOptions): Tensor { return ops.randint(low, high, shape, options); }
+  /** Normal values with this mean and standard deviation (torch.normal(mean, std, size)). */
+  static normal(mean: number, std: number, shape: Shape, options?: TensorOptions): Tensor { return ops.normal(mean, std, shape, options); }
+  /** Every tensor expanded (a view) to the shape they broadcast to together (torch.broadcast_tensors). */
+  static broadcastTensors(...tensors: Tensor[]): Tensor[] { return ops.broadcastTensors(tensors); }
 
   /** Zeros of `t`'s shape. */
   static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(t.shape, options); }
@@ -222,22 +355,28 @@ export class Tensor {
 
   /**
    * Computes d(this)/d(leaf) for every leaf that requires grad and adds it to `leaf.grad`.
-   * `gradient` is d(loss)/d(this); it may be left out when this tensor has one element.
+   * Takes d(loss)/d(this) (`gradient`, which may be left out when this tensor has one element),
+   * either alone or as `{ gradient, retainGraph }`.
    */
-  backward(gradient?: Tensor): void {
+  backward(options?: Tensor | BackwardOptions): void {
+    const { gradient, retainGraph = false } = backwardOptions(options);
     if (!this.requiresGrad) {
       throw new Error('backward: this tensor does not require grad and has no gradFn; create the leaves with { requiresGrad: true } (and not inside noGrad)');
     }
-    if (this.lock > 0) {
+    const node = this.node;
+    if (node === null) {
+      accumulateGrad(this, this.initialGrad(gradient));
+      return;
+    }
+    if (node.fn.isReleased) {
       throw new Error(
-        `backward: this tensor (${this.gradFn}, shape ${formatShape(this.shape)}) is in the middle of a graph: ${this.lock} later op(s) use it. ` +
-        'Call backward() on the final result (the loss), or detach() the copies you keep, e.g. for logging',
+        `backward: the graph behind this tensor (${this.gradFn}) was already used by an earlier backward and is freed; ` +
+        'pass backward({ retainGraph: true }) to the earlier backward to go through the graph a second time, or run the forward pass again',
       );
     }
-    if (this.node?.fn.isReleased) {
-      throw new Error(`backward: the graph behind this tensor (${this.gradFn}) was already used by an earlier backward and is freed; run the forward pass again`);
-    }
-    runBackward(this, this.initialGrad(gradient));
+    const rootGrad = this.initialGrad(gradient);
+    if (node.lock > 0) warnMiddle(this);
+    runBackward(node, rootGrad, retainGraph);
   }
 
   private initialGrad(gradient?: Tensor): TensorData {
@@ -253,16 +392,14 @@ export class Tensor {
     return gradient.data;
   }
 
-  /** Keeps `.grad` on this non-leaf tensor after backward. */
+  /** Keeps `.grad` on this non-leaf tensor after backward; on a leaf, which keeps it anyway, changes nothing. */
   retainGrad(): this {
     if (!this.requiresGrad) throw new Error('retainGrad: this tensor does not require grad, so it will never have one');
-    this.retainsGrad = true;
+    const node = this.node;
+    if (node === null) return this;
+    this.retaining = true;
+    node.retainer = this;
     return this;
-  }
-
-  /** Adds a gradient to `.grad` (a packed copy, so later in-place changes to either stay separate). */
-  accumulateGrad(grad: TensorData): void {
-    this.grad = new Tensor(this.grad ? this.grad.data.add(grad) : grad.clone());
   }
 
   // ---- elementwise ------------------------------------------------------------------------------
@@ -281,21 +418,13 @@ export class Tensor {
   minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other).neg()).neg(); }
 
   /**
-   * xᵉ. Integer exponents use repeated multiplication (exact, and defined for negative x and at 0);
-   * other exponents use exp(e·ln x), which is NaN for negative x, as in PyTorch.
+   * xᵉ, with PyTorch's rules: a number exponent that is an integer uses repeated multiplication
+   * (exact); other exponents give NaN for negative x, except a tensor exponent holding an integer
+   * (`tensor(-2).pow(tensor(2))` is 4); x⁰ = 1. See `Pow` and `PowNumber` for the gradients.
    */
   pow(exponent: Tensor | number): Tensor {
-    if (typeof exponent !== 'number' || !Number.isInteger(exponent)) return this.log().mul(exponent).exp();
-    if (exponent < 0) return this.pow(-exponent).reciprocal();
-    if (exponent === 0) return this.mul(0).add(1);
-    // Square-and-multiply: x^13 = x^8 · x^4 · x.
-    let result: Tensor | null = null;
-    let square: Tensor = this;
-    for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
-      if (e % 2 === 1) result = result ? result.mul(square) : square;
-      if (e > 1) square = square.mul(square);
-    }
-    return result as Tensor;
+    if (typeof exponent === 'number') return apply(new F.PowNumber(exponent), this);
+    return this.binary(new F.Pow(), exponent, 'pow');
   }
 
   /** −x */
@@ -314,20 +443,20 @@ export class Tensor {
   sigmoid(): Tensor { return apply(new F.Sigmoid(), this); }
   /** cos x = sin(x + π/2) */
   cos(): Tensor { return this.add(Math.PI / 2).sin(); }
-  /** tanh x = 2σ(2x) − 1 */
-  tanh(): Tensor { return this.mul(2).sigmoid().mul(2).sub(1); }
+  /** tanh x, accurate to float32 also near 0 (see `Tanh`) */
+  tanh(): Tensor { return apply(new F.Tanh(), this); }
   /** |x| = relu(x) + relu(−x), so its gradient at 0 is 0, as in PyTorch */
   abs(): Tensor { return this.relu().add(this.neg().relu()); }
   /** 1/x */
   reciprocal(): Tensor { return Tensor.onesLike(this).div(this); }
 
-  /** Limits values to [min, max]; either bound may be left out. */
+  /** ELU: x for x > 0, α(eˣ − 1) otherwise. */
+  elu(alpha = 1): Tensor { return ops.elu(this, alpha); }
+
+  /** Limits values to [min, max]; either bound may be left out. The gradient is 1 at the bounds, as in PyTorch. */
   clamp(min?: number, max?: number): Tensor {
     if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
-    let out: Tensor = this;
-    if (min !== undefined) out = out.maximum(min);
-    if (max !== undefined) out = out.minimum(max);
-    return out;
+    return apply(new F.Clamp(min, max), this);
   }
 
   /** 1 where this < other, else 0 (no gradient). */
@@ -335,13 +464,13 @@ export class Tensor {
   /** 1 where this > other, else 0 (no gradient). */
   gt(other: Tensor | number): Tensor { return this.compare(other, 'gt', (a, b) => b.cmplt(a)); }
   /** 1 where this ≤ other, else 0 (no gradient). */
-  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => F.equal(b.cmplt(a), TensorData.const(0, a.shape))); }
+  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => a.cmplt(b).add(F.same(a, b))); }
   /** 1 where this ≥ other, else 0 (no gradient). */
-  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => F.equal(a.cmplt(b), TensorData.const(0, a.shape))); }
-  /** 1 where this = other, else 0 (no gradient). */
-  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.equal(a, b)); }
-  /** 1 where this ≠ other, else 0 (no gradient). */
-  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => a.cmplt(b).add(b.cmplt(a))); }
+  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => b.cmplt(a).add(F.same(a, b))); }
+  /** 1 where this = other, else 0; NaN equals nothing, as in PyTorch (no gradient). */
+  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.same(a, b)); }
+  /** 1 where this ≠ other, else 0; 1 where either is NaN (no gradient). */
+  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => TensorData.const(1, a.shape).sub(F.same(a, b))); }
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
@@ -366,20 +495,22 @@ export class Tensor {
 
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
-    return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
+    return apply(new F.Max(this.nonEmptyAxes(dim, 'max'), keepdim), this);
   }
 
   /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
+    this.nonEmptyAxes(dim, 'min');
     return this.neg().max(dim, keepdim).neg();
   }
 
-  /** Index of the first largest value along `dim`; over the flattened tensor when `dim` is left out. */
+  /** Index of the first largest value along `dim` (the first NaN, if any, as in PyTorch); over the flattened tensor when `dim` is left out. */
   argmax(dim?: number, keepdim = false): Tensor {
     if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
     const axis = normalizeAxis(dim, this.ndim, 'argmax');
     const x = this.data;
-    const isMax = F.equal(x, x.amax([axis]).expand(x.shape));
+    // A NaN is the max (amax lets it win), and no value equals it: the NaN cells are the candidates then.
+    const isMax = F.same(x, x.amax([axis]).expand(x.shape)).max(F.isNan(x));
     const index = TensorData.fromArray(Array.from({ length: x.shape[axis] }, (_, i) => i), [x.shape[axis]])
       .reshape(x.shape.map((d, i) => (i === axis ? d : 1))).expand(x.shape);
     // The first maximum: the smallest index among the maxima, as −max(−index).
@@ -393,6 +524,12 @@ export class Tensor {
     return this.neg().detach().argmax(dim, keepdim);
   }
 
+  /** Running sum along `dim`: out[i] = Σ_{j≤i} this[j]. */
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+
+  /** Row-wise category indices drawn in proportion to these non-negative weights (torch.multinomial). */
+  multinomial(numSamples: number, replacement = false): Tensor { return ops.multinomial(this, numSamples, replacement); }
+
   /** Variance over `dim`, dividing by (n − correction): correction 1 is the unbiased estimate. */
   var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
     const count = this.axes(dim, 'var').reduce((n, a) => n * this.shape[a], 1);
@@ -400,9 +537,9 @@ export class Tensor {
     return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
   }
 
-  /** Standard deviation: √var (see var for `correction`). */
+  /** Standard deviation: √var (see var for `correction`); its gradient is 0 where it is 0, as in PyTorch. */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
-    return this.var(dim, keepdim, correction).sqrt();
+    return apply(new F.Std(this.axes(dim, 'std'), keepdim, correction), this);
   }
 
   // ---- movement ---------------------------------------------------------------------------------
@@ -457,16 +594,18 @@ export class Tensor {
     return this.broadcastTo(target);
   }
 
-  /** Removes `dim` if it has size 1, or every size-1 dim when `dim` is left out. */
-  squeeze(dim?: number): Tensor {
+  /** Removes `dim` (or each of several dims) if it has size 1, or every size-1 dim when `dim` is left out. */
+  squeeze(dim?: number | number[]): Tensor {
+    if (Array.isArray(dim)) return ops.squeezeDims(this, dim);
     if (dim === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
     const axis = normalizeAxis(dim, this.ndim, 'squeeze');
     if (this.shape[axis] !== 1) return this;
     return this.reshape(this.shape.filter((_, i) => i !== axis));
   }
 
-  /** Inserts a size-1 dim at `dim` (−1 appends). */
-  unsqueeze(dim: number): Tensor {
+  /** Inserts a size-1 dim at `dim` (−1 appends); with several dims, they are the new dims' places in the result. */
+  unsqueeze(dim: number | number[]): Tensor {
+    if (Array.isArray(dim)) return ops.unsqueezeDims(this, dim);
     const axis = normalizeAxis(dim, this.ndim + 1, 'unsqueeze');
     const shape = this.shape;
     shape.splice(axis, 0, 1);
@@ -542,38 +681,71 @@ export class Tensor {
     return dropped.length ? out.reshape(out.shape.filter((_, i) => !dropped.includes(i))) : out;
   }
 
-  /** Joins tensors along an existing dim; all other dims must match. */
+  /**
+   * PyTorch's `a[...]`: `a.at(0, slice(1, null, 2), null, '...', idx)` is `a[0, 1::2, None, ..., idx]`
+   * (see docs/indexing.md). Integers, slices, null and '...' give a view; index tensors, lists and
+   * masks gather into a new tensor, and their gradient is scattered back (repeated cells sum).
+   */
+  at(...indices: IndexItem[]): Tensor { return indexing.at(this, indices); }
+
+  /** PyTorch's `index_put`: a copy with `this[indices] = values` (broadcast), or `+=` with accumulate; differentiable in both. */
+  indexPut(indices: IndexItem[], values: Tensor | number, accumulate = false): Tensor { return indexing.indexPut(this, indices, values, accumulate); }
+
+  /** PyTorch's `a[indices] = values` (`index_put_`), in place: allowed where the other in-place ops are. */
+  indexPut_(indices: IndexItem[], values: Tensor | number, accumulate = false): this {
+    indexing.indexPutInPlace(this, indices, values, accumulate);
+    return this;
+  }
+
+  /** torch.index_add: a copy with source's slices along `dim` added at the rows `index` lists (repeats add up). */
+  indexAdd(dim: number, index: Tensor, source: Tensor): Tensor { return indexing.indexAdd(this, dim, index, source); }
+  /** torch.gather: out[i][j] = this[i][index[i][j]] for dim 1 (likewise for any dim and rank). */
+  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
+  /** torch.scatter: a copy with this[i][index[i][j]] = src[i][j] for dim 1 (src may be a number). */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src, false); }
+  /** torch.scatter_add: a copy with this[i][index[i][j]] += src[i][j] for dim 1 (repeated indices add up). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatter(this, dim, index, src, true); }
+
+  /**
+   * Joins tensors along an existing dim; all other dims must match. Each piece is written into its
+   * place once (O(total size)); a 1-D empty tensor is skipped, as in PyTorch.
+   */
   static cat(tensors: Tensor[], dim = 0): Tensor {
-    if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
-    const first = tensors[0];
-    const axis = normalizeAxis(dim, first.ndim, 'cat');
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
     tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`cat: tensors[${k}] is not a Tensor`);
+    });
+    const kept = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+    const pieces = kept.length ? kept : [tensors[0]];
+    const first = pieces[0];
+    if (first.ndim === 0) throw new RangeError('cat: a zero-dimensional tensor cannot be concatenated; use Tensor.stack, or reshape([1]) first');
+    const axis = normalizeAxis(dim, first.ndim, 'cat');
+    pieces.forEach((t, k) => {
       const fits = t.ndim === first.ndim && t.shape.every((d, i) => i === axis || d === first.shape[i]);
       if (!fits) throw new RangeError(`cat: tensor ${k} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} outside dim ${axis}`);
     });
-    const total = tensors.reduce((n, t) => n + t.shape[axis], 0);
-    // Each piece is padded with zeros to the full length at its place; the sum is the concatenation.
-    let before = 0;
-    const placed = tensors.map((t) => {
-      const pairs = t.shape.map((): [number, number] => [0, 0]);
-      pairs[axis] = [before, total - before - t.shape[axis]];
-      before += t.shape[axis];
-      return apply(new F.Pad(pairs), t);
-    });
-    return placed.reduce((sum, t) => sum.add(t));
+    return apply(new F.Cat(axis), ...pieces);
   }
 
-  /** Joins tensors of one shape along a new dim. */
+  /** Joins tensors of one shape along a new dim (each is viewed with a size-1 dim there, then cat). */
   static stack(tensors: Tensor[], dim = 0): Tensor {
-    if (tensors.length === 0) throw new RangeError('stack: expected at least one tensor');
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of tensors');
     const axis = normalizeAxis(dim, tensors[0].ndim + 1, 'stack');
     tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`stack: tensors[${k}] is not a Tensor`);
       if (!shapesEqual(t.shape, tensors[0].shape)) {
         throw new RangeError(`stack: tensor ${k} has shape ${formatShape(t.shape)}, expected ${formatShape(tensors[0].shape)} like tensor 0`);
       }
     });
     return Tensor.cat(tensors.map((t) => t.unsqueeze(axis)), axis);
   }
+
+  /** Pieces of `size` cells along `dim` (the last may be smaller), or pieces of the listed sizes (views). */
+  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
+  /** At most `chunks` pieces of equal size along `dim` (the last may be smaller; views). */
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  /** Tiles the tensor `sizes[i]` times along dim i; extra leading sizes add dims (torch.Tensor.repeat). */
+  repeat(...sizes: number[]): Tensor { return ops.repeat(this, sizes); }
 
   // ---- linear algebra ---------------------------------------------------------------------------
 
@@ -600,6 +772,19 @@ export class Tensor {
       throw new RangeError(`dot: expected two 1-D tensors of one length, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
     return this.mul(other).sum();
+  }
+
+  /** Product of two matrices (2-D only, no broadcasting: torch.mm). */
+  mm(other: Tensor): Tensor { return ops.mm(this, other); }
+  /** Matrix times vector (torch.mv). */
+  mv(vec: Tensor): Tensor { return ops.mv(this, vec); }
+  /** Batched product of [b, n, m] and [b, m, p] (torch.bmm). */
+  bmm(other: Tensor): Tensor { return ops.bmm(this, other); }
+
+  /** The last two dims swapped (a view), for batches of matrices. */
+  get mT(): Tensor {
+    if (this.ndim < 2) throw new RangeError(`mT: expected a tensor with at least 2 dims, got ${formatShape(this.shape)}`);
+    return this.transpose(-2, -1);
   }
 
   /** x·Wᵀ + b, with weight [out, in] as in torch.nn.functional.linear. */
@@ -639,7 +824,11 @@ export class Tensor {
   /** Largest value in each window over the last two dims; stride defaults to the kernel size. */
   maxPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
     const { windows, cellAxes } = this.poolWindows('maxPool2d', kernel, stride, padding, -Infinity);
-    return windows.max(cellAxes);
+    // PickMax, not max: PyTorch sends a window's gradient to one cell, the first maximum, even on ties,
+    // and never to padding (1 marks the input's own cells, found by pooling ones padded with 0).
+    const padded = pair(padding, 'padding').some((p) => p > 0);
+    const ownCells = padded ? Tensor.onesLike(this).poolWindows('maxPool2d', kernel, stride, padding, 0).windows.data : undefined;
+    return apply(new F.PickMax(windows.axes(cellAxes, 'maxPool2d'), false, ownCells), windows);
   }
 
   /** Mean of each window over the last two dims (padding cells count, as in PyTorch's default). */
@@ -681,36 +870,37 @@ export class Tensor {
     return reduceLoss(diff.mul(diff), options.reduction);
   }
 
-  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch. */
+  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch (see `BinaryCrossEntropy`). */
   binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     this.checkSameShape(target, 'binaryCrossEntropy');
-    const logP = this.log().clamp(-100);
-    const logNotP = this.neg().add(1).log().clamp(-100);
-    const losses = target.mul(logP).add(target.neg().add(1).mul(logNotP)).neg();
-    return reduceLoss(losses, options.reduction);
+    this.data.toFlat().forEach((p, i) => {
+      if (!(p >= 0 && p <= 1)) {
+        throw new RangeError(`binaryCrossEntropy: input ${p} at position ${i} is not a probability in [0, 1]; for logits use binaryCrossEntropyWithLogits`);
+      }
+    });
+    return reduceLoss(apply(new F.BinaryCrossEntropy(), this, target), options.reduction);
   }
 
-  /** Binary cross-entropy on logits x, computed stably as max(x,0) − x·t + ln(1 + e^−|x|). */
+  /** Binary cross-entropy on logits x, computed stably; its gradient is σ(x) − t (see `BinaryCrossEntropyWithLogits`). */
   binaryCrossEntropyWithLogits(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     this.checkSameShape(target, 'binaryCrossEntropyWithLogits');
-    const losses = this.relu().sub(this.mul(target)).add(this.abs().neg().exp().add(1).log());
-    return reduceLoss(losses, options.reduction);
+    return reduceLoss(apply(new F.BinaryCrossEntropyWithLogits(), this, target), options.reduction);
   }
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
 
-  /** this += other, in place (see docs/autograd.md for when that is allowed). */
-  add_(other: Tensor | number): this { return this.inPlace('add_', (d, o) => d.add(o), other); }
+  /** this += other, in place; with grad on, the op joins this tensor's history (docs/autograd.md). */
+  add_(other: Tensor | number): this { return this.inPlace('add_', other); }
   /** this −= other, in place. */
-  sub_(other: Tensor | number): this { return this.inPlace('sub_', (d, o) => d.sub(o), other); }
+  sub_(other: Tensor | number): this { return this.inPlace('sub_', other); }
   /** this ·= other, in place. */
-  mul_(other: Tensor | number): this { return this.inPlace('mul_', (d, o) => d.mul(o), other); }
+  mul_(other: Tensor | number): this { return this.inPlace('mul_', other); }
   /** this /= other, in place. */
-  div_(other: Tensor | number): this { return this.inPlace('div_', (d, o) => d.div(o), other); }
+  div_(other: Tensor | number): this { return this.inPlace('div_', other); }
   /** Copies `source`'s values (broadcast to this shape) into this tensor. */
-  copy_(source: Tensor): this { return this.inPlace('copy_', (_, o) => o, source); }
-  /** Sets every value to `value`, in place. */
-  fill_(value: number): this { return this.inPlace('fill_', (_, o) => o, value); }
+  copy_(source: Tensor): this { return this.inPlace('copy_', source); }
+  /** Sets every value to `value` (a number, or a one-element tensor whose gradient is the sum), in place. */
+  fill_(value: number | Tensor): this { return this.inPlace('fill_', value); }
   /** Sets every value to 0, in place. */
   zero_(): this { return this.fill_(0); }
 
@@ -749,6 +939,17 @@ export class Tensor {
     return list.sort((a, b) => a - b);
   }
 
+  /** The axes of a max or min, which has no value over no cells: PyTorch refuses an empty reduction too. */
+  private nonEmptyAxes(dim: number | number[] | undefined, op: string): number[] {
+    const axes = this.axes(dim, op);
+    if (dim === undefined && this.numel() === 0) {
+      throw new RangeError(`${op}: an empty tensor (shape ${formatShape(this.shape)}) has no ${op}; give a dim to reduce over, one whose size is not 0`);
+    }
+    const empty = axes.find((a) => this.shape[a] === 0);
+    if (empty !== undefined) throw new RangeError(`${op}: cannot reduce over dim ${empty}: dim ${empty} has size 0 in shape ${formatShape(this.shape)}, and ${op} of no values is undefined`);
+    return axes;
+  }
+
   /**
    * The pooling windows over the last two dims, and the two axes that index a cell within a window.
    * Windows that tile the input (stride = kernel, no padding) are a reshape, [..., H/kh, kh, W/kw, kw]:
@@ -774,18 +975,8 @@ export class Tensor {
     return { windows: apply(new F.Window([r - 2, r - 1], k, s, [1, 1]), padded), cellAxes: [-2, -1] };
   }
 
-  private inPlace(op: string, compute: (own: TensorData, other: TensorData) => TensorData, other: Tensor | number): this {
-    if (isGradEnabled() && this.requiresGrad) {
-      const what = this.isLeaf ? 'a leaf tensor that requires grad' : `a tensor that is part of a graph (${this.gradFn})`;
-      throw new Error(`${op}: cannot modify ${what} in place; wrap the update in noGrad(() => ...) or use the out-of-place op`);
-    }
-    const right = this.lift(other);
-    const shape = broadcastShapes(this.shape, right.shape, op);
-    if (!shapesEqual(shape, this.shape)) {
-      throw new RangeError(`${op}: the other operand ${formatShape(right.shape)} would broadcast this tensor ${formatShape(this.shape)} to ${formatShape(shape)}; an in-place result must keep this tensor's shape`);
-    }
-    const operand = right.data.reshape([...new Array<number>(this.ndim - right.ndim).fill(1), ...right.shape]).expand(this.shape);
-    this.data.assign(compute(this.data, operand));
+  private inPlace(op: InPlaceOp, other: Tensor | number): this {
+    inPlace(this, op, this.lift(other));
     return this;
   }
 
@@ -821,7 +1012,10 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new RangeError(`reshape: only one dim may be -1, got ${formatShape(shape)}`);
   const known = numel(shape.filter((d) => d !== -1));
-  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : count / known) : d));
+  if (unknown === 1 && known === 0 && count === 0) {
+    throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}: with a 0 among the other dims, -1 could be any size, so it is ambiguous`);
+  }
+  const resolved = shape.map((d) => (d === -1 ? count / known : d));
   if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || numel(resolved) !== count) {
     throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}`);
   }
@@ -857,7 +1051,8 @@ function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
     }
   });
   const oneHot = Tensor.arange(classes).reshape([1, classes]).eq(target.detach().reshape([n, 1]));
-  return logProbs.mul(oneHot).sum(1);
+  // where, not mul: a −∞ log-probability of another class must not make 0·(−∞) = NaN.
+  return Tensor.where(oneHot, logProbs, 0).sum(1);
 }
 
 function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
@@ -875,6 +1070,42 @@ function formatValues(values: NestedArray, indent: number): string {
   if (depth === 1) return `[${(values as number[]).map(formatNumber).join(', ')}]`;
   const separator = `,${'\n'.repeat(depth - 1)}${' '.repeat(indent + 1)}`;
   return `[${values.map((row) => formatValues(row, indent + 1)).join(separator)}]`;
+}
+
+/** `backward`'s argument as options: a tensor alone is the gradient. */
+function backwardOptions(options: Tensor | BackwardOptions | undefined): BackwardOptions {
+  if (options === undefined || options instanceof Tensor) return { gradient: options };
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`backward: expected a gradient tensor or { gradient, retainGraph }, got ${String(options)}`);
+  }
+  if (options.gradient !== undefined && !(options.gradient instanceof Tensor)) {
+    throw new TypeError(`backward: gradient must be a Tensor, got ${typeof options.gradient}`);
+  }
+  if (options.retainGraph !== undefined && typeof options.retainGraph !== 'boolean') {
+    throw new TypeError(`backward: retainGraph must be true or false, got ${String(options.retainGraph)}`);
+  }
+  return options;
+}
+
+function warnNonLeafGrad(): void {
+  if (nonLeafGradWarned) return;
+  nonLeafGradWarned = true;
+  console.warn(
+    'tsgrad: the .grad of a tensor that is not a leaf is being read. Its .grad is not filled in by backward(). ' +
+    'If you want it filled in for a non-leaf tensor, call retainGrad() on it before backward(). ' +
+    'If you meant a leaf tensor (one you made with { requiresGrad: true }), read that one instead.',
+  );
+}
+
+function warnMiddle(t: Tensor): void {
+  if (middleWarned) return;
+  middleWarned = true;
+  console.warn(
+    `tsgrad: backward() from a tensor in the middle of a graph (${t.gradFn}, shape ${formatShape(t.shape)}): ${t.lock} later op(s) use it. ` +
+    'Its lock counts the consumers that would send it their part of the gradient; starting here, backward does not wait for them, ' +
+    'so the gradients are d(this)/d(leaf), as in PyTorch. Usually backward() belongs on the final result (the loss); ' +
+    'detach() the copies you keep for logging. (This warning is shown once.)',
+  );
 }
 
 function formatNumber(x: number): string {
