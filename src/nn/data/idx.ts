@@ -10,13 +10,18 @@
  * file, a label out of range or an image/label count mismatch throw a DataFormatError naming the
  * file, the byte offset (in the decompressed data for .gz files) and what was expected.
  *
- * May import: ./dataset, ./errors, node's fs, path and zlib.
+ * A .gz file is inflated in two steps, so that a gzip bomb (a small file that inflates to gigabytes)
+ * costs nothing: first only its head, for the header's dims; then the rest, stopping with an error
+ * as soon as the output passes the size the header declares.
+ *
+ * May import: ./dataset, ./errors, ./files, node's fs, path and zlib.
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
-import { gunzipSync } from 'zlib';
+import { constants as zlibConstants, gunzipSync } from 'zlib';
 import { ImageDataset } from './dataset';
 import { DataFormatError } from './errors';
+import { MAX_FILE_BYTES, readDataFile } from './files';
 
 /** Magic number of an IDX images file: unsigned bytes, 3 dims (0x00000803). */
 export const IMAGES_MAGIC = 2051;
@@ -31,25 +36,72 @@ export interface IdxArray {
   values: Uint8Array;
 }
 
-/** The file's bytes, gunzipped when they start with the gzip magic bytes. */
-export function readMaybeGzipped(file: string): Buffer {
-  let bytes: Buffer;
+/** The largest IDX header: the magic number and up to 255 dim sizes. */
+const MAX_HEADER_BYTES = 4 + 4 * 255;
+
+/**
+ * The file's bytes, gunzipped when they start with the gzip magic bytes. Inflating stops with a
+ * DataFormatError once the output passes `maxBytes`.
+ */
+export function readMaybeGzipped(file: string, maxBytes = MAX_FILE_BYTES): Buffer {
+  const bytes = readDataFile(file);
+  return isGzip(bytes) ? inflate(file, bytes, maxBytes) : bytes;
+}
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** All of a gzip stream, refusing to inflate more than `maxBytes`. */
+function inflate(file: string, gzipped: Buffer, maxBytes: number): Buffer {
   try {
-    bytes = readFileSync(file);
+    return gunzipSync(gzipped, { maxOutputLength: Math.max(1, maxBytes) });
   } catch (e) {
-    throw new DataFormatError(file, 'open', `cannot read the file (${(e as Error).message})`);
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `inflates to more than the ${maxBytes} bytes its IDX header declares; refused (a corrupt file or a gzip bomb)`);
+    }
+    throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a complete .gz file (is it truncated?)`);
   }
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    throw new DataFormatError(file, `gzip data (${bytes.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a complete .gz file (is it truncated?)`);
+}
+
+/**
+ * At least the first `wanted` inflated bytes of a gzip stream (fewer if it is shorter), inflating
+ * growing prefixes of the compressed bytes: a prefix of k bytes inflates to at most about 1032·k.
+ */
+function inflateHead(file: string, gzipped: Buffer, wanted: number): Buffer {
+  for (let k = 64; ; k *= 2) {
+    let head: Buffer;
+    try {
+      head = gunzipSync(gzipped.subarray(0, k), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch (e) {
+      throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a .gz file`);
+    }
+    if (head.length >= wanted || k >= gzipped.length) return head;
   }
 }
 
 /** Parses one IDX file whose magic number must be `expectedMagic` (2051 images, 2049 labels). */
 export function readIdx(file: string, expectedMagic: number): IdxArray {
-  const bytes = readMaybeGzipped(file);
+  const raw = readDataFile(file);
+  const head = isGzip(raw) ? inflateHead(file, raw, MAX_HEADER_BYTES) : raw;
+  const { dims, headerBytes } = readHeader(file, head, expectedMagic);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const expectedLength = headerBytes + count;
+  if (expectedLength > MAX_FILE_BYTES) {
+    throw new DataFormatError(file, 'byte 4', `the header declares ${dims.join(' x ')} = ${count} values; a reader takes at most ${MAX_FILE_BYTES} bytes`);
+  }
+  const bytes = isGzip(raw) ? inflate(file, raw, expectedLength) : raw;
+  if (bytes.length < expectedLength) {
+    throw new DataFormatError(file, `byte ${bytes.length}`, `the file is truncated: the header promises ${dims.join(' x ')} = ${count} values (${expectedLength} bytes in all), but it ends after ${bytes.length - headerBytes}`);
+  }
+  if (bytes.length > expectedLength) {
+    throw new DataFormatError(file, `byte ${expectedLength}`, `${bytes.length - expectedLength} unexpected bytes after the ${dims.join(' x ')} values; expected the file to end here`);
+  }
+  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count) };
+}
+
+/** The magic number (checked) and the dims of an IDX header. */
+function readHeader(file: string, bytes: Buffer, expectedMagic: number): { dims: number[]; headerBytes: number } {
   const what = expectedMagic === IMAGES_MAGIC ? 'images' : 'labels';
   if (bytes.length < 4) throw new DataFormatError(file, `byte ${bytes.length}`, `the file ends inside the 4-byte magic number; expected an IDX ${what} file`);
   const magic = bytes.readUInt32BE(0);
@@ -59,16 +111,7 @@ export function readIdx(file: string, expectedMagic: number): IdxArray {
   const rank = magic & 0xff;
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) throw new DataFormatError(file, `byte ${bytes.length}`, `the file ends inside the header; expected ${rank} dim sizes (${headerBytes} header bytes)`);
-  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
-  const count = dims.reduce((a, b) => a * b, 1);
-  const expectedLength = headerBytes + count;
-  if (bytes.length < expectedLength) {
-    throw new DataFormatError(file, `byte ${bytes.length}`, `the file is truncated: the header promises ${dims.join(' x ')} = ${count} values (${expectedLength} bytes in all), but it ends after ${bytes.length - headerBytes}`);
-  }
-  if (bytes.length > expectedLength) {
-    throw new DataFormatError(file, `byte ${expectedLength}`, `${bytes.length - expectedLength} unexpected bytes after the ${dims.join(' x ')} values; expected the file to end here`);
-  }
-  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count) };
+  return { dims: Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i)), headerBytes };
 }
 
 /** Reads an images file and a labels file into one dataset; pixels are scaled from 0..255 to [0, 1]. */
