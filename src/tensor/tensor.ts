@@ -11,6 +11,7 @@
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { runBackward } from './autograd';
+import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
 
 /** Options of the tensor constructors (`tensor`, `Tensor.zeros`, ...). */
@@ -94,46 +95,48 @@ export class Tensor {
 
   /** A tensor of zeros. */
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('zeros', shape);
     return Tensor.full(shape, 0, options);
   }
 
   /** A tensor of ones. */
   static ones(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('ones', shape);
     return Tensor.full(shape, 1, options);
   }
 
   /** A tensor with `value` in every cell. */
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
-    return new Tensor(TensorData.const(value, shape).clone(), options);
+    checkCreationShape('full', shape);
+    return new Tensor(TensorData.generate(shape, () => value, 'full'), options);
   }
 
   /** start, start+step, ... below stop; `arange(n)` counts 0..n-1. */
   static arange(start: number, stop?: number, step = 1, options?: TensorOptions): Tensor {
-    const [from, to] = stop === undefined ? [0, start] : [start, stop];
-    if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero number, got ${step}`);
-    const count = Math.max(0, Math.ceil((to - from) / step));
-    return new Tensor(TensorData.fromArray(Array.from({ length: count }, (_, i) => from + i * step), [count]), options);
+    return arange(start, stop, step, options);
   }
 
   /** The identity matrix (n rows, m columns). */
   static eye(n: number, m = n, options?: TensorOptions): Tensor {
-    const values = Array.from({ length: n * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
-    return new Tensor(TensorData.fromArray(values, [n, m]), options);
+    return eye(n, m, options);
   }
 
   /** Uniform in [0, 1), from the seeded generator (`manualSeed`). */
   static rand(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('rand', shape);
     return new Tensor(TensorData.rand(shape), options);
   }
 
   /** Uniform in [low, high). */
   static uniform(shape: Shape, low = 0, high = 1, options?: TensorOptions): Tensor {
+    checkCreationShape('uniform', shape);
     const u = TensorData.rand(shape);
     return new Tensor(u.mul(TensorData.const(high - low, shape)).add(TensorData.const(low, shape)), options);
   }
 
   /** Standard normal, by the Box–Muller transform: √(−2 ln(1−u₁))·cos(2πu₂). */
   static randn(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('randn', shape);
     const c = (v: number): TensorData => TensorData.const(v, shape);
     const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
