@@ -109,14 +109,14 @@ function outcome(file: string, read: () => void, failures: string[], label: stri
 }
 
 /** Writes `count` mutants of a file with `mutate`, reads each, and returns what happened. */
-function fuzz(name: string, seed: number, count: number, mutate: (rng: InstanceType<typeof SeededRandom>) => Buffer | string,
+function fuzz(name: string, seed: number, count: number, mutate: (rng: InstanceType<typeof SeededRandom>, index: number) => Buffer | string,
   read: (file: string) => void): { failures: string[]; counts: Record<Outcome, number> } {
   const rng = new SeededRandom(seed);
   const failures: string[] = [];
   const counts: Record<Outcome, number> = { loaded: 0, 'named error': 0 };
   const file = join(dir, name);
   for (let i = 0; i < count; i++) {
-    writeFileSync(file, mutate(rng));
+    writeFileSync(file, mutate(rng, i));
     const result = outcome(file, () => read(file), failures, `${name} mutant ${i} (seed ${seed})`);
     if (result) counts[result] += 1;
   }
@@ -179,6 +179,15 @@ function editHeader(bytes: Buffer, edit: (header: Record<string, unknown>) => vo
   return Buffer.concat([prefix, json, bytes.subarray(8 + length)]);
 }
 
+/** A safetensors file whose whole header is `value` (null, a number, an array...), with the data of `bytes`. */
+function replaceHeader(bytes: Buffer, value: unknown): Buffer {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const json = Buffer.from(JSON.stringify(value));
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(json.length), 0);
+  return Buffer.concat([prefix, json, bytes.subarray(8 + length)]);
+}
+
 /** A change to a checkpoint's metadata: one field of the optimizer's or scheduler's JSON, or a metadata string. */
 function mutateCheckpointMetadata(bytes: Buffer, rng: InstanceType<typeof SeededRandom>): Buffer {
   return editHeader(bytes, (header) => {
@@ -220,13 +229,18 @@ describe('fuzz: every mutant loads or throws a named error for its file', () => 
   });
 
   it('npm digits JSON (60 mutants)', () => {
-    expectClean(fuzz('digits.json', 16, 60, (rng) => mutateText(DIGITS, rng), (f) => { readDigitFile(f); }));
+    const wholeValues = ['null', '[]', '"data"', '1', '{}', '{"data":null}', '{"data":[0.5]}'];
+    const mutate = (rng: InstanceType<typeof SeededRandom>, i: number): string => (i < wholeValues.length ? wholeValues[i] : mutateText(DIGITS, rng));
+    expectClean(fuzz('digits.json', 16, 60, mutate, (f) => { readDigitFile(f); }));
   });
 
   it('safetensors: bytes and header fields (80 mutants)', () => {
     const bytes = nn.data.encodeSafetensors({ a: tensor([[1, 2], [3, 4]]), b: tensor([5]), c: tensor([]) }, { note: 'x' });
     expectClean(fuzz('bytes.safetensors', 17, 40, (rng) => mutateBytes(bytes, rng), (f) => { nn.data.loadSafetensors(f); }));
-    expectClean(fuzz('header.safetensors', 18, 40, (rng) => editHeader(bytes, (h) => mutateJson(h, rng)), (f) => { nn.data.loadSafetensors(f); }));
+    // The first mutants replace the whole header by each odd value in turn; the rest change one field.
+    const mutateHeader = (rng: InstanceType<typeof SeededRandom>, i: number): Buffer =>
+      (i < ODD_VALUES.length ? replaceHeader(bytes, ODD_VALUES[i]) : editHeader(bytes, (h) => mutateJson(h, rng)));
+    expectClean(fuzz('header.safetensors', 18, 40, mutateHeader, (f) => { nn.data.loadSafetensors(f); }));
   });
 
   it('checkpoints: bytes, header fields and optimizer/scheduler metadata (90 mutants); a failed load changes nothing', () => {
@@ -244,9 +258,9 @@ describe('fuzz: every mutant loads or throws a named error for its file', () => 
         throw e;
       }
     };
-    const mutants: [number, (rng: InstanceType<typeof SeededRandom>) => Buffer][] = [
+    const mutants: [number, (rng: InstanceType<typeof SeededRandom>, i: number) => Buffer][] = [
       [19, (rng) => mutateBytes(bytes, rng)],
-      [20, (rng) => editHeader(bytes, (h) => mutateJson(h, rng))],
+      [20, (rng, i) => (i < 4 ? replaceHeader(bytes, ODD_VALUES[i]) : editHeader(bytes, (h) => mutateJson(h, rng)))],
       [21, (rng) => mutateCheckpointMetadata(bytes, rng)],
     ];
     for (const [seed, mutate] of mutants) expectClean(fuzz(`checkpoint-${seed}.safetensors`, seed, 30, mutate, load));
