@@ -5,13 +5,14 @@
  * docs/guarantees.md points at these tests by name.
  */
 import { execFileSync } from 'child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { gzipSync } from 'zlib';
 import { trainAndEvaluate, type MnistOptions } from '../applications/learnMnist';
 import { MAX_CELLS } from '../src/data';
 import { Tensor, manualSeed, nn, optim, tensor } from '../src';
+import { MAX_FILE_BYTES } from '../src/nn/data/files';
 import { readDigitFile } from '../src/nn/data/npmMnist';
 import { tempFileName } from '../src/nn/data/safetensors';
 import { lastJsonLine, runChild, startChild } from './helpers/child';
@@ -386,6 +387,18 @@ describe('hostile files', () => {
       expect(error).toBeInstanceOf(DataFormatError);
       expect(error.message).toBe(`${path}: open: this is a ${kind}, not a regular file; expected a data file`);
     }
+  });
+
+  it('a file larger than one Node Buffer is refused before it is read (a sparse file, no disk used)', () => {
+    const file = join(dir, 'huge-images-idx3-ubyte');
+    writeFileSync(file, '');
+    truncateSync(file, MAX_FILE_BYTES + 1);
+    for (const read of [(f: string) => nn.data.readIdx(f, nn.data.IMAGES_MAGIC), (f: string) => nn.data.loadSafetensors(f)]) {
+      const error = thrown(() => read(file));
+      expect(error).toBeInstanceOf(DataFormatError);
+      expect(error.message).toBe(`${file}: open: the file has ${MAX_FILE_BYTES + 1} bytes; a reader takes at most ${MAX_FILE_BYTES} (one Node Buffer)`);
+    }
+    rmSync(file);
   });
 
   it('the npm digits reader names the file for JSON null (it used to throw a TypeError)', () => {
