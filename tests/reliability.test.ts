@@ -295,15 +295,18 @@ describe('temp files of killed saves', () => {
         },
       });`;
     const child = startChild(script);
-    await new Promise<void>((resolve, reject) => {
-      child.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().includes('writing')) resolve(); });
-      child.on('exit', (code) => reject(new Error(`the child exited (${code}) before writing`)));
-    });
-    const temp = tempFileName(file, child.pid as number);
-    expect(existsSync(temp)).toBe(true);
     const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    child.kill('SIGKILL');
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => { if (chunk.toString().includes('writing')) resolve(); });
+        child.on('exit', (code) => reject(new Error(`the child exited (${code}) before writing`)));
+      });
+      expect(existsSync(tempFileName(file, child.pid as number))).toBe(true);
+    } finally {
+      child.kill('SIGKILL');
+    }
     expect(await exited).toBe('SIGKILL');
+    const temp = tempFileName(file, child.pid as number);
     expect(existsSync(temp)).toBe(true);
     expect(nn.data.loadSafetensors(file).tensors.w.toArray()).toEqual([1, 2, 3]);
     nn.data.saveSafetensors(file, { w: tensor([4]) });
