@@ -45,39 +45,60 @@ const MAX_HEADER_BYTES = 4 + 4 * 255;
  */
 export function readMaybeGzipped(file: string, maxBytes = MAX_FILE_BYTES): Buffer {
   const bytes = readDataFile(file);
-  return isGzip(bytes) ? inflate(file, bytes, maxBytes) : bytes;
+  return isGzip(bytes) ? inflate(file, bytes, maxBytes, `the limit of ${maxBytes} bytes`) : bytes;
 }
 
 function isGzip(bytes: Buffer): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-/** All of a gzip stream, refusing to inflate more than `maxBytes`. */
-function inflate(file: string, gzipped: Buffer, maxBytes: number): Buffer {
+/** All of a gzip stream, refusing to inflate more than `maxBytes` (`limit` says where that number comes from). */
+function inflate(file: string, gzipped: Buffer, maxBytes: number, limit: string): Buffer {
+  const out = inflatePrefix(file, gzipped, gzipped.length, maxBytes, true);
+  if (out === null) throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `inflates to more than ${limit}; refused (a corrupt file or a gzip bomb)`);
+  return out;
+}
+
+/**
+ * What the first `length` compressed bytes inflate to, or null when that passes `maxBytes` (zlib
+ * stops as soon as it does). A prefix is inflated as far as it goes unless `complete` is asked for.
+ */
+function inflatePrefix(file: string, gzipped: Buffer, length: number, maxBytes: number, complete = false): Buffer | null {
   try {
-    return gunzipSync(gzipped, { maxOutputLength: Math.max(1, maxBytes) });
+    const finishFlush = complete ? zlibConstants.Z_FINISH : zlibConstants.Z_SYNC_FLUSH;
+    return gunzipSync(gzipped.subarray(0, length), { finishFlush, maxOutputLength: Math.max(1, maxBytes) });
   } catch (e) {
-    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `inflates to more than the ${maxBytes} bytes its IDX header declares; refused (a corrupt file or a gzip bomb)`);
-    }
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return null;
     throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a complete .gz file (is it truncated?)`);
   }
 }
 
+/** Most a head read may inflate: far more than a header, far less than a bomb. */
+const HEAD_CAP = 1 << 20;
+
 /**
- * At least the first `wanted` inflated bytes of a gzip stream (fewer if it is shorter), inflating
- * growing prefixes of the compressed bytes: a prefix of k bytes inflates to at most about 1032·k.
+ * At least the first `wanted` inflated bytes of a gzip stream (fewer if it is shorter), never
+ * inflating more than HEAD_CAP: prefixes of the compressed bytes double in length until one gives
+ * `wanted` bytes; if one passes the cap instead, a binary search between the last two lengths finds
+ * a prefix in between (one compressed byte inflates to about 1 KB at most, far less than the cap).
  */
 function inflateHead(file: string, gzipped: Buffer, wanted: number): Buffer {
-  for (let k = 64; ; k *= 2) {
-    let head: Buffer;
-    try {
-      head = gunzipSync(gzipped.subarray(0, k), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch (e) {
-      throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a .gz file`);
-    }
-    if (head.length >= wanted || k >= gzipped.length) return head;
+  let short = 0; // a prefix length known to give fewer than `wanted` bytes
+  let long = 0; // one known to pass HEAD_CAP (0: none yet)
+  for (let k = 64; long === 0; k *= 2) {
+    const head = inflatePrefix(file, gzipped, Math.min(k, gzipped.length), HEAD_CAP);
+    if (head === null) long = k;
+    else if (head.length >= wanted || k >= gzipped.length) return head;
+    else short = k;
   }
+  while (long - short > 1) {
+    const middle = Math.floor((short + long) / 2);
+    const head = inflatePrefix(file, gzipped, middle, HEAD_CAP);
+    if (head === null) long = middle;
+    else if (head.length >= wanted) return head;
+    else short = middle;
+  }
+  throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `no prefix inflates to between ${wanted} and ${HEAD_CAP} bytes; expected a .gz file`);
 }
 
 /** Parses one IDX file whose magic number must be `expectedMagic` (2051 images, 2049 labels). */
@@ -90,7 +111,7 @@ export function readIdx(file: string, expectedMagic: number): IdxArray {
   if (expectedLength > MAX_FILE_BYTES) {
     throw new DataFormatError(file, 'byte 4', `the header declares ${dims.join(' x ')} = ${count} values; a reader takes at most ${MAX_FILE_BYTES} bytes`);
   }
-  const bytes = isGzip(raw) ? inflate(file, raw, expectedLength) : raw;
+  const bytes = isGzip(raw) ? inflate(file, raw, expectedLength, `the ${expectedLength} bytes its IDX header declares`) : raw;
   if (bytes.length < expectedLength) {
     throw new DataFormatError(file, `byte ${bytes.length}`, `the file is truncated: the header promises ${dims.join(' x ')} = ${count} values (${expectedLength} bytes in all), but it ends after ${bytes.length - headerBytes}`);
   }
