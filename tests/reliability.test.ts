@@ -15,7 +15,7 @@ import { Tensor, manualSeed, nn, optim, tensor } from '../src';
 import { MAX_FILE_BYTES } from '../src/nn/data/files';
 import { readDigitFile } from '../src/nn/data/npmMnist';
 import { tempFileName } from '../src/nn/data/safetensors';
-import { lastJsonLine, runChild, startChild } from './helpers/child';
+import { lastJsonLine, PEAK_RSS_SOURCE, runChild, startChild } from './helpers/child';
 
 const { DataFormatError } = nn.data;
 
@@ -379,11 +379,12 @@ describe('hostile files', () => {
     // In a fresh process, so that the peak memory is this read's.
     const script = `
       const { nn } = require('./src');
+      ${PEAK_RSS_SOURCE}
       const rss = process.memoryUsage().rss;
       const messages = ${JSON.stringify(files.map(([f]) => join(dir, f)))}.map((file) => {
         try { nn.data.readIdx(file, nn.data.IMAGES_MAGIC); return 'loaded'; } catch (e) { return e.name + ': ' + e.message; }
       });
-      console.log(JSON.stringify({ messages, peak: process.resourceUsage().maxRSS * 1024 - rss }));`;
+      console.log(JSON.stringify({ messages, peak: peakRss() - rss }));`;
     const { messages, peak } = lastJsonLine<{ messages: string[]; peak: number }>(runChild(script));
     files.forEach(([fileName, bytes], i) => {
       expect(messages[i]).toBe(`DataFormatError: ${join(dir, fileName)}: gzip data (${bytes.length} bytes): inflates to more than the 800 bytes its IDX header declares; refused (a corrupt file or a gzip bomb)`);
@@ -469,11 +470,12 @@ describe('tensor sizes', () => {
     // The old arange and eye built a JS array of every value: 5e7 numbers alone need 400 MB of heap.
     const script = `
       const { Tensor } = require('./src');
+      ${PEAK_RSS_SOURCE}
       Tensor.zeros([1]).add(1);
       global.gc();
       const rss = process.memoryUsage().rss;
       const t = ${expression};
-      const peak = process.resourceUsage().maxRSS * 1024 - rss;
+      const peak = peakRss() - rss;
       console.log(JSON.stringify({ peak, rss, shape: t.shape }));`;
     const result = runChild(script, ['--expose-gc', '--max-old-space-size=200']);
     const { peak, shape } = lastJsonLine<{ peak: number; shape: number[] }>(result);

@@ -32,6 +32,16 @@ export function startChild(script: string, nodeFlags: string[] = []): ChildProce
   return spawn(process.execPath, [...nodeFlags, '-r', REGISTER, '-e', script], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * JavaScript source of `peakRss()`, for child scripts: the process's peak resident memory in bytes,
+ * from VmHWM in /proc/self/status. Not `process.resourceUsage().maxRSS`: Linux carries that one over
+ * from the parent through fork and exec, so a child of a large test process would start high.
+ */
+export const PEAK_RSS_SOURCE = `function peakRss() {
+  const status = require('fs').readFileSync('/proc/self/status', 'utf8');
+  return Number(/VmHWM:\\s+(\\d+) kB/.exec(status)[1]) * 1024;
+}`;
+
 /** The last line a child printed to stdout, parsed as JSON (scripts report their measurements this way). */
 export function lastJsonLine<T>(result: ChildResult): T {
   const lines = result.stdout.trim().split('\n');
