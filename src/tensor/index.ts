@@ -5,3 +5,4 @@ export { Tensor, tensor, apply, broadcastShapes, type TensorOptions, type Reduct
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, type GraphPictureOptions } from './graph';
 export { traceBackward, BackwardTrace, type TraceEvent, type TraceKind } from './trace';
+export { slice, mask, ellipsis, newAxis, Slice, IndexMask, type IndexItem, type NestedBooleans } from './indexing';

@@ -6,13 +6,17 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode.
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./indexing and ./ops (whose functions the
+ * indexing and extra-op methods delegate to; they import this file back, used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { runBackward } from './autograd';
 import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
+import * as indexing from './indexing';
+import type { IndexItem } from './indexing';
+import * as ops from './ops';
 
 /** Options of the tensor constructors (`tensor`, `Tensor.zeros`, ...). */
 export interface TensorOptions {
@@ -142,6 +146,15 @@ export class Tensor {
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
     return new Tensor(radius.mul(cosine), options);
   }
+
+  /** torch.empty: a tensor whose values are not meant to be read; tsgrad fills it with zeros. */
+  static empty(shape: Shape, options?: TensorOptions): Tensor { return Tensor.zeros(shape, options); }
+  /** Integers drawn uniformly from low..high−1 (torch.randint(low, high, size)), as float32. */
+  static randint(low: number, high: number, shape: Shape, options?: TensorOptions): Tensor { return ops.randint(low, high, shape, options); }
+  /** Normal values with this mean and standard deviation (torch.normal(mean, std, size)). */
+  static normal(mean: number, std: number, shape: Shape, options?: TensorOptions): Tensor { return ops.normal(mean, std, shape, options); }
+  /** Every tensor expanded (a view) to the shape they broadcast to together (torch.broadcast_tensors). */
+  static broadcastTensors(...tensors: Tensor[]): Tensor[] { return ops.broadcastTensors(tensors); }
 
   /** Zeros of `t`'s shape. */
   static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(t.shape, options); }
@@ -284,21 +297,13 @@ export class Tensor {
   minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other).neg()).neg(); }
 
   /**
-   * xᵉ. Integer exponents use repeated multiplication (exact, and defined for negative x and at 0);
-   * other exponents use exp(e·ln x), which is NaN for negative x, as in PyTorch.
+   * xᵉ, with PyTorch's rules: a number exponent that is an integer uses repeated multiplication
+   * (exact); other exponents give NaN for negative x, except a tensor exponent holding an integer
+   * (`tensor(-2).pow(tensor(2))` is 4); x⁰ = 1. See `Pow` and `PowNumber` for the gradients.
    */
   pow(exponent: Tensor | number): Tensor {
-    if (typeof exponent !== 'number' || !Number.isInteger(exponent)) return this.log().mul(exponent).exp();
-    if (exponent < 0) return this.pow(-exponent).reciprocal();
-    if (exponent === 0) return this.mul(0).add(1);
-    // Square-and-multiply: x^13 = x^8 · x^4 · x.
-    let result: Tensor | null = null;
-    let square: Tensor = this;
-    for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
-      if (e % 2 === 1) result = result ? result.mul(square) : square;
-      if (e > 1) square = square.mul(square);
-    }
-    return result as Tensor;
+    if (typeof exponent === 'number') return apply(new F.PowNumber(exponent), this);
+    return this.binary(new F.Pow(), exponent, 'pow');
   }
 
   /** −x */
@@ -317,20 +322,20 @@ export class Tensor {
   sigmoid(): Tensor { return apply(new F.Sigmoid(), this); }
   /** cos x = sin(x + π/2) */
   cos(): Tensor { return this.add(Math.PI / 2).sin(); }
-  /** tanh x = 2σ(2x) − 1 */
-  tanh(): Tensor { return this.mul(2).sigmoid().mul(2).sub(1); }
+  /** tanh x, accurate to float32 also near 0 (see `Tanh`) */
+  tanh(): Tensor { return apply(new F.Tanh(), this); }
   /** |x| = relu(x) + relu(−x), so its gradient at 0 is 0, as in PyTorch */
   abs(): Tensor { return this.relu().add(this.neg().relu()); }
   /** 1/x */
   reciprocal(): Tensor { return Tensor.onesLike(this).div(this); }
 
-  /** Limits values to [min, max]; either bound may be left out. */
+  /** ELU: x for x > 0, α(eˣ − 1) otherwise. */
+  elu(alpha = 1): Tensor { return ops.elu(this, alpha); }
+
+  /** Limits values to [min, max]; either bound may be left out. The gradient is 1 at the bounds, as in PyTorch. */
   clamp(min?: number, max?: number): Tensor {
     if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
-    let out: Tensor = this;
-    if (min !== undefined) out = out.maximum(min);
-    if (max !== undefined) out = out.minimum(max);
-    return out;
+    return apply(new F.Clamp(min, max), this);
   }
 
   /** 1 where this < other, else 0 (no gradient). */
@@ -338,13 +343,13 @@ export class Tensor {
   /** 1 where this > other, else 0 (no gradient). */
   gt(other: Tensor | number): Tensor { return this.compare(other, 'gt', (a, b) => b.cmplt(a)); }
   /** 1 where this ≤ other, else 0 (no gradient). */
-  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => F.equal(b.cmplt(a), TensorData.const(0, a.shape))); }
+  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => a.cmplt(b).add(F.same(a, b))); }
   /** 1 where this ≥ other, else 0 (no gradient). */
-  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => F.equal(a.cmplt(b), TensorData.const(0, a.shape))); }
-  /** 1 where this = other, else 0 (no gradient). */
-  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.equal(a, b)); }
-  /** 1 where this ≠ other, else 0 (no gradient). */
-  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => a.cmplt(b).add(b.cmplt(a))); }
+  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => b.cmplt(a).add(F.same(a, b))); }
+  /** 1 where this = other, else 0; NaN equals nothing, as in PyTorch (no gradient). */
+  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.same(a, b)); }
+  /** 1 where this ≠ other, else 0; 1 where either is NaN (no gradient). */
+  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => TensorData.const(1, a.shape).sub(F.same(a, b))); }
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
@@ -369,20 +374,22 @@ export class Tensor {
 
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
-    return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
+    return apply(new F.Max(this.nonEmptyAxes(dim, 'max'), keepdim), this);
   }
 
   /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
+    this.nonEmptyAxes(dim, 'min');
     return this.neg().max(dim, keepdim).neg();
   }
 
-  /** Index of the first largest value along `dim`; over the flattened tensor when `dim` is left out. */
+  /** Index of the first largest value along `dim` (the first NaN, if any, as in PyTorch); over the flattened tensor when `dim` is left out. */
   argmax(dim?: number, keepdim = false): Tensor {
     if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
     const axis = normalizeAxis(dim, this.ndim, 'argmax');
     const x = this.data;
-    const isMax = F.equal(x, x.amax([axis]).expand(x.shape));
+    // A NaN is the max (amax lets it win), and no value equals it: the NaN cells are the candidates then.
+    const isMax = F.same(x, x.amax([axis]).expand(x.shape)).max(F.isNan(x));
     const index = TensorData.fromArray(Array.from({ length: x.shape[axis] }, (_, i) => i), [x.shape[axis]])
       .reshape(x.shape.map((d, i) => (i === axis ? d : 1))).expand(x.shape);
     // The first maximum: the smallest index among the maxima, as −max(−index).
@@ -396,6 +403,12 @@ export class Tensor {
     return this.neg().detach().argmax(dim, keepdim);
   }
 
+  /** Running sum along `dim`: out[i] = Σ_{j≤i} this[j]. */
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+
+  /** Row-wise category indices drawn in proportion to these non-negative weights (torch.multinomial). */
+  multinomial(numSamples: number, replacement = false): Tensor { return ops.multinomial(this, numSamples, replacement); }
+
   /** Variance over `dim`, dividing by (n − correction): correction 1 is the unbiased estimate. */
   var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
     const count = this.axes(dim, 'var').reduce((n, a) => n * this.shape[a], 1);
@@ -403,9 +416,9 @@ export class Tensor {
     return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
   }
 
-  /** Standard deviation: √var (see var for `correction`). */
+  /** Standard deviation: √var (see var for `correction`); its gradient is 0 where it is 0, as in PyTorch. */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
-    return this.var(dim, keepdim, correction).sqrt();
+    return apply(new F.Std(this.axes(dim, 'std'), keepdim, correction), this);
   }
 
   // ---- movement ---------------------------------------------------------------------------------
@@ -460,16 +473,18 @@ export class Tensor {
     return this.broadcastTo(target);
   }
 
-  /** Removes `dim` if it has size 1, or every size-1 dim when `dim` is left out. */
-  squeeze(dim?: number): Tensor {
+  /** Removes `dim` (or each of several dims) if it has size 1, or every size-1 dim when `dim` is left out. */
+  squeeze(dim?: number | number[]): Tensor {
+    if (Array.isArray(dim)) return ops.squeezeDims(this, dim);
     if (dim === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
     const axis = normalizeAxis(dim, this.ndim, 'squeeze');
     if (this.shape[axis] !== 1) return this;
     return this.reshape(this.shape.filter((_, i) => i !== axis));
   }
 
-  /** Inserts a size-1 dim at `dim` (−1 appends). */
-  unsqueeze(dim: number): Tensor {
+  /** Inserts a size-1 dim at `dim` (−1 appends); with several dims, they are the new dims' places in the result. */
+  unsqueeze(dim: number | number[]): Tensor {
+    if (Array.isArray(dim)) return ops.unsqueezeDims(this, dim);
     const axis = normalizeAxis(dim, this.ndim + 1, 'unsqueeze');
     const shape = this.shape;
     shape.splice(axis, 0, 1);
@@ -545,38 +560,70 @@ export class Tensor {
     return dropped.length ? out.reshape(out.shape.filter((_, i) => !dropped.includes(i))) : out;
   }
 
-  /** Joins tensors along an existing dim; all other dims must match. */
+  /**
+   * PyTorch's `a[...]`: `a.at(0, slice(1, null, 2), null, '...', idx)` is `a[0, 1::2, None, ..., idx]`
+   * (see docs/indexing.md). Integers, slices, null and '...' give a view; index tensors, lists and
+   * masks gather into a new tensor, and their gradient is scattered back (repeated cells sum).
+   */
+  at(...indices: IndexItem[]): Tensor { return indexing.at(this, indices); }
+
+  /** PyTorch's `index_put`: a copy with `this[indices] = values` (broadcast), or `+=` with accumulate; differentiable in both. */
+  indexPut(indices: IndexItem[], values: Tensor | number, accumulate = false): Tensor { return indexing.indexPut(this, indices, values, accumulate); }
+
+  /** PyTorch's `a[indices] = values` (`index_put_`), in place: allowed where the other in-place ops are. */
+  indexPut_(indices: IndexItem[], values: Tensor | number, accumulate = false): this {
+    return this.inPlace('indexPut_', () => indexing.indexPutData(this, indices, values, accumulate), 0);
+  }
+
+  /** torch.index_add: a copy with source's slices along `dim` added at the rows `index` lists (repeats add up). */
+  indexAdd(dim: number, index: Tensor, source: Tensor): Tensor { return indexing.indexAdd(this, dim, index, source); }
+  /** torch.gather: out[i][j] = this[i][index[i][j]] for dim 1 (likewise for any dim and rank). */
+  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
+  /** torch.scatter: a copy with this[i][index[i][j]] = src[i][j] for dim 1 (src may be a number). */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src, false); }
+  /** torch.scatter_add: a copy with this[i][index[i][j]] += src[i][j] for dim 1 (repeated indices add up). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatter(this, dim, index, src, true); }
+
+  /**
+   * Joins tensors along an existing dim; all other dims must match. Each piece is written into its
+   * place once (O(total size)); a 1-D empty tensor is skipped, as in PyTorch.
+   */
   static cat(tensors: Tensor[], dim = 0): Tensor {
-    if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
-    const first = tensors[0];
-    const axis = normalizeAxis(dim, first.ndim, 'cat');
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
     tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`cat: tensors[${k}] is not a Tensor`);
+    });
+    const kept = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+    const pieces = kept.length ? kept : [tensors[0]];
+    const first = pieces[0];
+    if (first.ndim === 0) throw new RangeError('cat: a zero-dimensional tensor cannot be concatenated; use Tensor.stack, or reshape([1]) first');
+    const axis = normalizeAxis(dim, first.ndim, 'cat');
+    pieces.forEach((t, k) => {
       const fits = t.ndim === first.ndim && t.shape.every((d, i) => i === axis || d === first.shape[i]);
       if (!fits) throw new RangeError(`cat: tensor ${k} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} outside dim ${axis}`);
     });
-    const total = tensors.reduce((n, t) => n + t.shape[axis], 0);
-    // Each piece is padded with zeros to the full length at its place; the sum is the concatenation.
-    let before = 0;
-    const placed = tensors.map((t) => {
-      const pairs = t.shape.map((): [number, number] => [0, 0]);
-      pairs[axis] = [before, total - before - t.shape[axis]];
-      before += t.shape[axis];
-      return apply(new F.Pad(pairs), t);
-    });
-    return placed.reduce((sum, t) => sum.add(t));
+    return apply(new F.Cat(axis), ...pieces);
   }
 
-  /** Joins tensors of one shape along a new dim. */
+  /** Joins tensors of one shape along a new dim (each is viewed with a size-1 dim there, then cat). */
   static stack(tensors: Tensor[], dim = 0): Tensor {
-    if (tensors.length === 0) throw new RangeError('stack: expected at least one tensor');
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of tensors');
     const axis = normalizeAxis(dim, tensors[0].ndim + 1, 'stack');
     tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`stack: tensors[${k}] is not a Tensor`);
       if (!shapesEqual(t.shape, tensors[0].shape)) {
         throw new RangeError(`stack: tensor ${k} has shape ${formatShape(t.shape)}, expected ${formatShape(tensors[0].shape)} like tensor 0`);
       }
     });
     return Tensor.cat(tensors.map((t) => t.unsqueeze(axis)), axis);
   }
+
+  /** Pieces of `size` cells along `dim` (the last may be smaller), or pieces of the listed sizes (views). */
+  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
+  /** At most `chunks` pieces of equal size along `dim` (the last may be smaller; views). */
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  /** Tiles the tensor `sizes[i]` times along dim i; extra leading sizes add dims (torch.Tensor.repeat). */
+  repeat(...sizes: number[]): Tensor { return ops.repeat(this, sizes); }
 
   // ---- linear algebra ---------------------------------------------------------------------------
 
@@ -603,6 +650,19 @@ export class Tensor {
       throw new RangeError(`dot: expected two 1-D tensors of one length, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
     return this.mul(other).sum();
+  }
+
+  /** Product of two matrices (2-D only, no broadcasting: torch.mm). */
+  mm(other: Tensor): Tensor { return ops.mm(this, other); }
+  /** Matrix times vector (torch.mv). */
+  mv(vec: Tensor): Tensor { return ops.mv(this, vec); }
+  /** Batched product of [b, n, m] and [b, m, p] (torch.bmm). */
+  bmm(other: Tensor): Tensor { return ops.bmm(this, other); }
+
+  /** The last two dims swapped (a view), for batches of matrices. */
+  get mT(): Tensor {
+    if (this.ndim < 2) throw new RangeError(`mT: expected a tensor with at least 2 dims, got ${formatShape(this.shape)}`);
+    return this.transpose(-2, -1);
   }
 
   /** x·Wᵀ + b, with weight [out, in] as in torch.nn.functional.linear. */
@@ -642,7 +702,11 @@ export class Tensor {
   /** Largest value in each window over the last two dims; stride defaults to the kernel size. */
   maxPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
     const { windows, cellAxes } = this.poolWindows('maxPool2d', kernel, stride, padding, -Infinity);
-    return windows.max(cellAxes);
+    // PickMax, not max: PyTorch sends a window's gradient to one cell, the first maximum, even on ties,
+    // and never to padding (1 marks the input's own cells, found by pooling ones padded with 0).
+    const padded = pair(padding, 'padding').some((p) => p > 0);
+    const ownCells = padded ? Tensor.onesLike(this).poolWindows('maxPool2d', kernel, stride, padding, 0).windows.data : undefined;
+    return apply(new F.PickMax(windows.axes(cellAxes, 'maxPool2d'), false, ownCells), windows);
   }
 
   /** Mean of each window over the last two dims (padding cells count, as in PyTorch's default). */
@@ -684,20 +748,21 @@ export class Tensor {
     return reduceLoss(diff.mul(diff), options.reduction);
   }
 
-  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch. */
+  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch (see `BinaryCrossEntropy`). */
   binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     this.checkSameShape(target, 'binaryCrossEntropy');
-    const logP = this.log().clamp(-100);
-    const logNotP = this.neg().add(1).log().clamp(-100);
-    const losses = target.mul(logP).add(target.neg().add(1).mul(logNotP)).neg();
-    return reduceLoss(losses, options.reduction);
+    this.data.toFlat().forEach((p, i) => {
+      if (!(p >= 0 && p <= 1)) {
+        throw new RangeError(`binaryCrossEntropy: input ${p} at position ${i} is not a probability in [0, 1]; for logits use binaryCrossEntropyWithLogits`);
+      }
+    });
+    return reduceLoss(apply(new F.BinaryCrossEntropy(), this, target), options.reduction);
   }
 
-  /** Binary cross-entropy on logits x, computed stably as max(x,0) − x·t + ln(1 + e^−|x|). */
+  /** Binary cross-entropy on logits x, computed stably; its gradient is σ(x) − t (see `BinaryCrossEntropyWithLogits`). */
   binaryCrossEntropyWithLogits(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     this.checkSameShape(target, 'binaryCrossEntropyWithLogits');
-    const losses = this.relu().sub(this.mul(target)).add(this.abs().neg().exp().add(1).log());
-    return reduceLoss(losses, options.reduction);
+    return reduceLoss(apply(new F.BinaryCrossEntropyWithLogits(), this, target), options.reduction);
   }
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
@@ -750,6 +815,17 @@ export class Tensor {
     const list = (Array.isArray(dim) ? dim : [dim]).map((d) => normalizeAxis(d, this.ndim, op));
     if (new Set(list).size !== list.length) throw new RangeError(`${op}: dim ${JSON.stringify(dim)} repeats a dim`);
     return list.sort((a, b) => a - b);
+  }
+
+  /** The axes of a max or min, which has no value over no cells: PyTorch refuses an empty reduction too. */
+  private nonEmptyAxes(dim: number | number[] | undefined, op: string): number[] {
+    const axes = this.axes(dim, op);
+    if (dim === undefined && this.numel() === 0) {
+      throw new RangeError(`${op}: an empty tensor (shape ${formatShape(this.shape)}) has no ${op}; give a dim to reduce over, one whose size is not 0`);
+    }
+    const empty = axes.find((a) => this.shape[a] === 0);
+    if (empty !== undefined) throw new RangeError(`${op}: cannot reduce over dim ${empty}: dim ${empty} has size 0 in shape ${formatShape(this.shape)}, and ${op} of no values is undefined`);
+    return axes;
   }
 
   /**
@@ -824,7 +900,10 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new RangeError(`reshape: only one dim may be -1, got ${formatShape(shape)}`);
   const known = numel(shape.filter((d) => d !== -1));
-  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : count / known) : d));
+  if (unknown === 1 && known === 0 && count === 0) {
+    throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}: with a 0 among the other dims, -1 could be any size, so it is ambiguous`);
+  }
+  const resolved = shape.map((d) => (d === -1 ? count / known : d));
   if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || numel(resolved) !== count) {
     throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}`);
   }
@@ -860,7 +939,8 @@ function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
     }
   });
   const oneHot = Tensor.arange(classes).reshape([1, classes]).eq(target.detach().reshape([n, 1]));
-  return logProbs.mul(oneHot).sum(1);
+  // where, not mul: a −∞ log-probability of another class must not make 0·(−∞) = NaN.
+  return Tensor.where(oneHot, logProbs, 0).sum(1);
 }
 
 function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
