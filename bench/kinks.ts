@@ -5,7 +5,7 @@
  *
  * May import: src, src/data/fast, ./*.
  */
-import { Function, Tensor, TensorData, apply, setDevice, tensor } from '../src';
+import { Function, Tensor, TensorData, apply, mask, setDevice, tensor } from '../src';
 import { fill, isNan } from '../src/function/helpers';
 import { compare, type Contender } from './timing';
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const table = Tensor.randn([1000, 64], { requiresGrad: true });
   const ids = tensor(Array.from({ length: 2000 }, (_, i) => (i * 7919) % 1000));
   const wide = Tensor.randn([64, 784], { requiresGrad: true });
-  const mask = wide.detach().gt(0);
+  const half = mask(wide.detach().gt(0));
   const enter = async (): Promise<void> => undefined;
   const contenders: Contender[] = [
     { name: 'relu backward, before', perRound: 3, enter, run: backwardOf(() => apply(new ReluBefore(), x)) },
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     { name: 'maxPool2d 2x2 fwd+bwd', perRound: 3, enter, run: backwardOf(() => image.maxPool2d(2)) },
     { name: 'max over 2x2 windows fwd+bwd', perRound: 3, enter, run: backwardOf(() => image.reshape([128, 8, 14, 2, 14, 2]).max([3, 5])) },
     { name: 'embedding: 2,000 lookups fwd+bwd', perRound: 1, enter, run: backwardOf(() => table.at(ids)) },
-    { name: 'mask over half of 64x784 fwd+bwd', perRound: 1, enter, run: backwardOf(() => wide.at(mask)) },
+    { name: 'mask over half of 64x784 fwd+bwd', perRound: 1, enter, run: backwardOf(() => wide.at(half)) },
   ];
   const times = await compare(contenders, 5);
   for (const [name, ms] of times) console.log(`${name.padEnd(36)} ${ms.toFixed(2)} ms`);
