@@ -6,11 +6,12 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode.
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks.
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { runBackward } from './autograd';
+import { formatTensor, gradFnSuffix } from './format';
 import { isGradEnabled } from './gradMode';
 
 /** Options of the tensor constructors (`tensor`, `Tensor.zeros`, ...). */
@@ -211,11 +212,18 @@ export class Tensor {
     return apply(new F.Copy(), this);
   }
 
-  /** PyTorch-like text: `tensor([1., 2.], gradFn=MulBackward)`. */
+  /**
+   * The text PyTorch's `repr` gives: `tensor([1., 2.], grad_fn=<MulBackward0>)`. tsgrad's gradFn
+   * 'MulBackward' prints as PyTorch's first variant, `MulBackward0` (see src/tensor/format.ts).
+   */
   toString(): string {
-    const body = formatValues(this.toArray(), 'tensor('.length);
-    const extra = this.gradFn ? `, gradFn=${this.gradFn}` : this.requiresGrad ? ', requiresGrad=true' : '';
-    return `tensor(${body}${extra})`;
+    const suffixes = this.gradFn ? [gradFnSuffix(this.gradFn)] : this.requiresGrad ? ['requires_grad=True'] : [];
+    return formatTensor(this.data.toFlat(), this.shape, suffixes);
+  }
+
+  /** What `console.log(t)` prints in Node: the same text as `toString`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // ---- autograd -------------------------------------------------------------------------------
@@ -865,18 +873,4 @@ function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
   if (reduction === 'sum') return losses.sum();
   if (reduction === 'none') return losses;
   throw new RangeError(`loss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-}
-
-/** PyTorch-like text for nested values: 4 decimals, rows aligned under the opening bracket. */
-function formatValues(values: NestedArray, indent: number): string {
-  if (typeof values === 'number') return formatNumber(values);
-  const depthOf = (v: NestedArray): number => (Array.isArray(v) ? 1 + (v.length ? depthOf(v[0]) : 0) : 0);
-  const depth = depthOf(values);
-  if (depth === 1) return `[${(values as number[]).map(formatNumber).join(', ')}]`;
-  const separator = `,${'\n'.repeat(depth - 1)}${' '.repeat(indent + 1)}`;
-  return `[${values.map((row) => formatValues(row, indent + 1)).join(separator)}]`;
-}
-
-function formatNumber(x: number): string {
-  return Number.isInteger(x) ? `${x}.` : x.toFixed(4);
 }
