@@ -5,7 +5,7 @@
  * May import: ./module, ./init, src/tensor, src/data (shape formatting).
  */
 import { formatShape } from '../data';
-import { noGrad, pythonFloat, pythonTuple, Tensor } from '../tensor';
+import { noGrad, pairArg, pythonFloat, pythonTuple, Tensor } from '../tensor';
 import { defaultLayerInit } from './init';
 import { Buffer, Module, Parameter } from './module';
 
@@ -83,7 +83,8 @@ export class Conv2d extends Module {
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`Conv2d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
     }
-    this.kernelSize = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    this.kernelSize = pairArg(kernelSize, 'Conv2d', 'kernelSize', 1);
+    pairArg(options.stride ?? 1, 'Conv2d', 'stride', 1); pairArg(options.dilation ?? 1, 'Conv2d', 'dilation', 1); pairArg(options.padding ?? 0, 'Conv2d', 'padding', 0);
     this.weight = new Parameter(Tensor.zeros([outChannels, inChannels / groups, ...this.kernelSize]));
     this.bias = options.bias ?? true ? new Parameter(Tensor.zeros([outChannels])) : null;
     defaultLayerInit(this.weight, this.bias);
@@ -118,6 +119,8 @@ abstract class Pool2d extends Module {
     readonly padding: Pair = 0,
   ) {
     super();
+    const op = this.constructor.name;
+    pairArg(kernelSize, op, 'kernelSize', 1); pairArg(stride ?? kernelSize, op, 'stride', 1); pairArg(padding, op, 'padding', 0);
   }
 
   /** `kernel_size=2, stride=2, padding=0`, each as given (a pair prints as a tuple). */

@@ -2,6 +2,7 @@
  * The high level: `Tensor`, graph building, grad mode and the backward engine.
  */
 export { Tensor, tensor, apply, broadcastShapes, type TensorOptions, type Reduction, type SliceSpec, type Conv2dArgs, type GraphNode } from './tensor';
+export { pairArg, describeValue, type TensorLike, type DType } from './checks';
 export { formatTensor, gradFnSuffix, pythonFloat, pythonTuple } from './format';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, type GraphPictureOptions } from './graph';

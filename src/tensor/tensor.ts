@@ -11,6 +11,11 @@
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { runBackward } from './autograd';
+import {
+  creationArgs, intArg, likeArgs, intListArg, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalDimsArg, optionalIntArg,
+  optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizeArg, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
+  tensorListArg, tensorOptionsArg, tensorOrNumberArg, type DType, type TensorLike,
+} from './checks';
 import { formatTensor, gradFnSuffix } from './format';
 import { isGradEnabled } from './gradMode';
 
@@ -18,6 +23,8 @@ import { isGradEnabled } from './gradMode';
 export interface TensorOptions {
   /** Make a leaf that collects gradients in `.grad` (default false). */
   requiresGrad?: boolean;
+  /** Only 'float32' (the default): tsgrad computes in float32, and refuses any other dtype by name. */
+  dtype?: DType;
 }
 
 /** How a loss reduces its per-element values. */
@@ -65,9 +72,12 @@ export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   return out;
 }
 
-/** A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`. */
-export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
-  return new Tensor(TensorData.fromNested(values), options);
+/**
+ * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
+ * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
+ */
+export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor {
+  return new Tensor(TensorData.fromNested(nestedValuesArg(values, 'tensor')), tensorOptionsArg(options, 'tensor'));
 }
 
 export class Tensor {
@@ -87,29 +97,33 @@ export class Tensor {
   retainsGrad = false;
 
   constructor(data: TensorData, options: TensorOptions = {}) {
-    this.data = data;
-    this.requiresGrad = options.requiresGrad ?? false;
+    this.data = tensorDataArg(data, 'Tensor', 'data');
+    this.requiresGrad = tensorOptionsArg(options, 'Tensor').requiresGrad ?? false;
   }
 
   // ---- creation -------------------------------------------------------------------------------
 
   /** A tensor of zeros. */
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'zeros');
     return Tensor.full(shape, 0, options);
   }
 
   /** A tensor of ones. */
   static ones(shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'ones');
     return Tensor.full(shape, 1, options);
   }
 
   /** A tensor with `value` in every cell. */
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'full'); numberArg(value, 'full', 'value');
     return new Tensor(TensorData.const(value, shape).clone(), options);
   }
 
   /** start, start+step, ... below stop; `arange(n)` counts 0..n-1. */
   static arange(start: number, stop?: number, step = 1, options?: TensorOptions): Tensor {
+    creationArgs([], options, 'arange'); numberArg(start, 'arange', 'start'); optionalNumberArg(stop, 'arange', 'stop'); numberArg(step, 'arange', 'step');
     const [from, to] = stop === undefined ? [0, start] : [start, stop];
     if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero number, got ${step}`);
     const count = Math.max(0, Math.ceil((to - from) / step));
@@ -118,23 +132,27 @@ export class Tensor {
 
   /** The identity matrix (n rows, m columns). */
   static eye(n: number, m = n, options?: TensorOptions): Tensor {
+    creationArgs([], options, 'eye'); sizeArg(n, 'eye', 'n'); sizeArg(m, 'eye', 'm');
     const values = Array.from({ length: n * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
     return new Tensor(TensorData.fromArray(values, [n, m]), options);
   }
 
   /** Uniform in [0, 1), from the seeded generator (`manualSeed`). */
   static rand(shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'rand');
     return new Tensor(TensorData.rand(shape), options);
   }
 
   /** Uniform in [low, high). */
   static uniform(shape: Shape, low = 0, high = 1, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'uniform'); numberArg(low, 'uniform', 'low'); numberArg(high, 'uniform', 'high');
     const u = TensorData.rand(shape);
     return new Tensor(u.mul(TensorData.const(high - low, shape)).add(TensorData.const(low, shape)), options);
   }
 
   /** Standard normal, by the Box–Muller transform: √(−2 ln(1−u₁))·cos(2πu₂). */
   static randn(shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'randn');
     const c = (v: number): TensorData => TensorData.const(v, shape);
     const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
@@ -142,21 +160,26 @@ export class Tensor {
   }
 
   /** Zeros of `t`'s shape. */
-  static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(t.shape, options); }
+  static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(likeArgs(t, options, 'zerosLike'), options); }
   /** Ones of `t`'s shape. */
-  static onesLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.ones(t.shape, options); }
+  static onesLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.ones(likeArgs(t, options, 'onesLike'), options); }
   /** `value` in every cell of `t`'s shape. */
-  static fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor { return Tensor.full(t.shape, value, options); }
+  static fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor { return Tensor.full(likeArgs(t, options, 'fullLike'), numberArg(value, 'fullLike', 'value'), options); }
   /** Uniform [0, 1) values of `t`'s shape. */
-  static randLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.rand(t.shape, options); }
+  static randLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.rand(likeArgs(t, options, 'randLike'), options); }
   /** Standard normal values of `t`'s shape. */
-  static randnLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.randn(t.shape, options); }
+  static randnLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.randn(likeArgs(t, options, 'randnLike'), options); }
 
   // ---- what a tensor is -----------------------------------------------------------------------
 
   /** The size of each dim, as a new array ([] for a scalar). */
   get shape(): number[] {
     return [...this.data.shape];
+  }
+
+  /** Always 'float32': the one dtype tsgrad computes in (see docs/architecture.md). */
+  get dtype(): DType {
+    return 'float32';
   }
 
   /** The number of dims. */
@@ -233,6 +256,7 @@ export class Tensor {
    * `gradient` is d(loss)/d(this); it may be left out when this tensor has one element.
    */
   backward(gradient?: Tensor): void {
+    gradient = optionalTensorArg(gradient, 'backward', 'gradient');
     if (!this.requiresGrad) {
       throw new Error('backward: this tensor does not require grad and has no gradFn; create the leaves with { requiresGrad: true } (and not inside noGrad)');
     }
@@ -270,6 +294,7 @@ export class Tensor {
 
   /** Adds a gradient to `.grad` (a packed copy, so later in-place changes to either stay separate). */
   accumulateGrad(grad: TensorData): void {
+    tensorDataArg(grad, 'accumulateGrad', 'grad');
     this.grad = new Tensor(this.grad ? this.grad.data.add(grad) : grad.clone());
   }
 
@@ -286,13 +311,14 @@ export class Tensor {
   /** Elementwise maximum; where both are equal the gradient is split evenly. */
   maximum(other: Tensor | number): Tensor { return this.binary(new F.Maximum(), other, 'maximum'); }
   /** Elementwise minimum, as −max(−a, −b). */
-  minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other).neg()).neg(); }
+  minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other, 'minimum').neg()).neg(); }
 
   /**
    * xᵉ. Integer exponents use repeated multiplication (exact, and defined for negative x and at 0);
    * other exponents use exp(e·ln x), which is NaN for negative x, as in PyTorch.
    */
   pow(exponent: Tensor | number): Tensor {
+    tensorOrNumberArg(exponent, 'pow', 'exponent');
     if (typeof exponent !== 'number' || !Number.isInteger(exponent)) return this.log().mul(exponent).exp();
     if (exponent < 0) return this.pow(-exponent).reciprocal();
     if (exponent === 0) return this.mul(0).add(1);
@@ -331,6 +357,7 @@ export class Tensor {
 
   /** Limits values to [min, max]; either bound may be left out. */
   clamp(min?: number, max?: number): Tensor {
+    optionalNumberArg(min, 'clamp', 'min'); optionalNumberArg(max, 'clamp', 'max');
     if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
     let out: Tensor = this;
     if (min !== undefined) out = out.maximum(min);
@@ -353,8 +380,9 @@ export class Tensor {
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-    const left = cond.lift(a);
-    const right = cond.lift(b);
+    tensorArg(cond, 'where', 'cond');
+    const left = cond.lift(a, 'where', 'a');
+    const right = cond.lift(b, 'where', 'b');
     const shape = broadcastShapes(broadcastShapes(cond.shape, left.shape, 'where'), right.shape, 'where');
     return apply(new F.Where(), cond.detach().broadcastTo(shape), left.broadcastTo(shape), right.broadcastTo(shape));
   }
@@ -363,27 +391,32 @@ export class Tensor {
 
   /** Sum over `dim` (one or several; all when left out). */
   sum(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'sum');
     return apply(new F.Sum(this.axes(dim, 'sum'), keepdim), this);
   }
 
   /** Mean over `dim` (all dims when left out): the sum divided by the count. */
   mean(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'mean');
     const count = this.axes(dim, 'mean').reduce((n, a) => n * this.shape[a], 1);
     return this.sum(dim, keepdim).div(count);
   }
 
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'max');
     return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
   }
 
   /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'min');
     return this.neg().max(dim, keepdim).neg();
   }
 
   /** Index of the first largest value along `dim`; over the flattened tensor when `dim` is left out. */
   argmax(dim?: number, keepdim = false): Tensor {
+    reductionArgs(optionalIntArg(dim, 'argmax', 'dim'), keepdim, 'argmax');
     if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
     const axis = normalizeAxis(dim, this.ndim, 'argmax');
     const x = this.data;
@@ -398,11 +431,13 @@ export class Tensor {
 
   /** Index of the first smallest value along `dim` (see argmax). */
   argmin(dim?: number, keepdim = false): Tensor {
+    reductionArgs(optionalIntArg(dim, 'argmin', 'dim'), keepdim, 'argmin');
     return this.neg().detach().argmax(dim, keepdim);
   }
 
   /** Variance over `dim`, dividing by (n − correction): correction 1 is the unbiased estimate. */
   var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    reductionArgs(dim, keepdim, 'var'); numberArg(correction, 'var', 'correction');
     const count = this.axes(dim, 'var').reduce((n, a) => n * this.shape[a], 1);
     const centered = this.sub(this.mean(dim, true));
     return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
@@ -410,20 +445,23 @@ export class Tensor {
 
   /** Standard deviation: √var (see var for `correction`). */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    reductionArgs(dim, keepdim, 'std'); numberArg(correction, 'std', 'correction');
     return this.var(dim, keepdim, correction).sqrt();
   }
 
   // ---- movement ---------------------------------------------------------------------------------
 
-  /** Same values in a new shape; one entry may be −1 (inferred). Copies only when the layout requires it. */
-  reshape(shape: number[]): Tensor {
+  /** Same values in a new shape, `reshape(3, 2)` or `reshape([3, 2])`; one entry may be −1 (inferred). Copies only when the layout requires it. */
+  reshape(...sizes: number[] | [readonly number[]]): Tensor {
+    const shape = sizesArg(sizes, 'reshape', 'shape');
     const resolved = inferShape(shape, this.numel(), this.shape);
     if (shapesEqual(resolved, this.shape)) return this;
     return apply(new F.Reshape(resolved), this);
   }
 
-  /** Like reshape, but never copies: throws when the layout does not allow a view. */
-  view(shape: number[]): Tensor {
+  /** Like reshape (`view(3, 2)` or `view([3, 2])`), but never copies: throws when the layout does not allow a view. */
+  view(...sizes: number[] | [readonly number[]]): Tensor {
+    const shape = sizesArg(sizes, 'view', 'shape');
     const out = this.reshape(shape);
     if (!out.data.sharesStorageWith(this.data)) {
       throw new Error(`view: a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.data.strides)} cannot be viewed as ${formatShape(shape)}; use reshape(), which copies`);
@@ -431,13 +469,15 @@ export class Tensor {
     return out;
   }
 
-  /** Reorders the dims: dim i of the result is dim `dims[i]` of this (a view). */
-  permute(dims: number[]): Tensor {
+  /** Reorders the dims, `permute(1, 0)` or `permute([1, 0])`: dim i of the result is dim `dims[i]` of this (a view). */
+  permute(...order: number[] | [readonly number[]]): Tensor {
+    const dims = sizesArg(order, 'permute', 'dims');
     return apply(new F.Permute(dims.map((d) => normalizeAxis(d, this.ndim, 'permute'))), this);
   }
 
   /** Swaps two dims (a view). */
   transpose(dim0: number, dim1: number): Tensor {
+    intArg(dim0, 'transpose', 'dim0'); intArg(dim1, 'transpose', 'dim1');
     const order = this.shape.map((_, i) => i);
     const a = normalizeAxis(dim0, this.ndim, 'transpose');
     const b = normalizeAxis(dim1, this.ndim, 'transpose');
@@ -450,8 +490,9 @@ export class Tensor {
     return this.permute(this.shape.map((_, i) => this.ndim - 1 - i));
   }
 
-  /** Repeats size-1 dims (and adds leading dims) to reach `shape`; −1 keeps a dim. A view. */
-  expand(shape: number[]): Tensor {
+  /** Repeats size-1 dims (and adds leading dims) to reach `shape`, `expand(2, 3)` or `expand([2, 3])`; −1 keeps a dim. A view. */
+  expand(...sizes: number[] | [readonly number[]]): Tensor {
+    const shape = sizesArg(sizes, 'expand', 'shape');
     const lead = shape.length - this.ndim;
     if (lead < 0) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to fewer dims ${formatShape(shape)}`);
     shape.forEach((d, i) => {
@@ -467,6 +508,7 @@ export class Tensor {
 
   /** Removes `dim` if it has size 1, or every size-1 dim when `dim` is left out. */
   squeeze(dim?: number): Tensor {
+    optionalIntArg(dim, 'squeeze', 'dim');
     if (dim === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
     const axis = normalizeAxis(dim, this.ndim, 'squeeze');
     if (this.shape[axis] !== 1) return this;
@@ -475,6 +517,7 @@ export class Tensor {
 
   /** Inserts a size-1 dim at `dim` (−1 appends). */
   unsqueeze(dim: number): Tensor {
+    intArg(dim, 'unsqueeze', 'dim');
     const axis = normalizeAxis(dim, this.ndim + 1, 'unsqueeze');
     const shape = this.shape;
     shape.splice(axis, 0, 1);
@@ -483,6 +526,7 @@ export class Tensor {
 
   /** Merges dims startDim..endDim into one. */
   flatten(startDim = 0, endDim = -1): Tensor {
+    intArg(startDim, 'flatten', 'startDim'); intArg(endDim, 'flatten', 'endDim');
     if (this.ndim === 0) return this.reshape([1]);
     const start = normalizeAxis(startDim, this.ndim, 'flatten');
     const end = normalizeAxis(endDim, this.ndim, 'flatten');
@@ -496,6 +540,7 @@ export class Tensor {
    * torch.nn.functional.pad: [left, right] pads the last dim, [left, right, top, bottom] the last two.
    */
   pad(pads: number[], value = 0): Tensor {
+    padArgs(pads, 'pad'); numberArg(value, 'pad', 'value');
     if (pads.length % 2 !== 0 || pads.length / 2 > this.ndim) {
       throw new RangeError(`pad: expected pairs for at most ${this.ndim} dims, got ${pads.length} numbers`);
     }
@@ -506,13 +551,15 @@ export class Tensor {
 
   /** `length` cells of `dim` starting at `start` (a view). */
   narrow(dim: number, start: number, length: number): Tensor {
+    intArg(dim, 'narrow', 'dim'); intArg(start, 'narrow', 'start'); intArg(length, 'narrow', 'length');
     const axis = normalizeAxis(dim, this.ndim, 'narrow');
     const first = start < 0 ? start + this.shape[axis] : start;
     return apply(new F.Shrink(this.shape.map((d, i): [number, number] => (i === axis ? [first, first + length] : [0, d]))), this);
   }
 
-  /** Reverses the order along each of `dims` (a view with negative strides). */
-  flip(dims: number[]): Tensor {
+  /** Reverses the order along each of `dims`, `flip(0, 1)` or `flip([0, 1])` (a view with negative strides). */
+  flip(...dimList: number[] | [readonly number[]]): Tensor {
+    const dims = sizesArg(dimList, 'flip', 'dims');
     const axes = dims.map((d) => normalizeAxis(d, this.ndim, 'flip'));
     return apply(new F.Stride(this.shape.map((_, i) => (axes.includes(i) ? -1 : 1))), this);
   }
@@ -522,6 +569,7 @@ export class Tensor {
    * null keeps the whole dim, [start, stop, step] keeps start:stop:step (negative start/stop count from the end).
    */
   slice(...specs: SliceSpec[]): Tensor {
+    sliceSpecsArg(specs, 'slice');
     if (specs.length > this.ndim) throw new RangeError(`slice: ${specs.length} indices for a tensor of rank ${this.ndim}`);
     const ranges = this.shape.map((d): [number, number] => [0, d]);
     const steps = this.shape.map(() => 1);
@@ -552,6 +600,7 @@ export class Tensor {
 
   /** Joins tensors along an existing dim; all other dims must match. */
   static cat(tensors: Tensor[], dim = 0): Tensor {
+    tensorListArg(tensors, 'cat', 'tensors'); intArg(dim, 'cat', 'dim');
     if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
     const first = tensors[0];
     const axis = normalizeAxis(dim, first.ndim, 'cat');
@@ -573,6 +622,7 @@ export class Tensor {
 
   /** Joins tensors of one shape along a new dim. */
   static stack(tensors: Tensor[], dim = 0): Tensor {
+    tensorListArg(tensors, 'stack', 'tensors'); intArg(dim, 'stack', 'dim');
     if (tensors.length === 0) throw new RangeError('stack: expected at least one tensor');
     const axis = normalizeAxis(dim, tensors[0].ndim + 1, 'stack');
     tensors.forEach((t, k) => {
@@ -587,6 +637,7 @@ export class Tensor {
 
   /** Matrix product with torch.matmul's rules: 1-D operands get a dim added and removed; batch dims broadcast. */
   matmul(other: Tensor): Tensor {
+    tensorArg(other, 'matmul', 'other');
     if (this.ndim === 0 || other.ndim === 0) {
       throw new RangeError(`matmul: both operands need at least 1 dim, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
@@ -604,6 +655,7 @@ export class Tensor {
 
   /** Inner product of two 1-D tensors of one length. */
   dot(other: Tensor): Tensor {
+    tensorArg(other, 'dot', 'other');
     if (this.ndim !== 1 || other.ndim !== 1 || this.shape[0] !== other.shape[0]) {
       throw new RangeError(`dot: expected two 1-D tensors of one length, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
@@ -612,6 +664,7 @@ export class Tensor {
 
   /** x·Wᵀ + b, with weight [out, in] as in torch.nn.functional.linear. */
   linear(weight: Tensor, bias?: Tensor): Tensor {
+    tensorArg(weight, 'linear', 'weight'); bias = optionalTensorArg(bias, 'linear', 'bias');
     const out = this.matmul(weight.T);
     return bias ? out.add(bias) : out;
   }
@@ -620,23 +673,27 @@ export class Tensor {
 
   /** e^x / Σ e^x along `dim` (the max is subtracted first, for stability). */
   softmax(dim: number): Tensor {
+    intArg(dim, 'softmax', 'dim');
     const e = this.sub(this.max(dim, true).detach()).exp();
     return e.div(e.sum(dim, true));
   }
 
   /** x − log Σ e^x along `dim`, computed stably. */
   logSoftmax(dim: number): Tensor {
+    intArg(dim, 'logSoftmax', 'dim');
     const shifted = this.sub(this.max(dim, true).detach());
     return shifted.sub(shifted.exp().sum(dim, true).log());
   }
 
   /** 2-D convolution of [B, C, H, W] with weight [O, C/groups, kh, kw] and an optional bias [O]. */
   conv2d(weight: Tensor, bias?: Tensor, args: Conv2dArgs = {}): Tensor {
-    const groups = args.groups ?? 1;
-    const stride = pair(args.stride ?? 1, 'stride');
-    const padding = pair(args.padding ?? 0, 'padding');
-    const dilation = pair(args.dilation ?? 1, 'dilation');
+    tensorArg(weight, 'conv2d', 'weight'); bias = optionalTensorArg(bias, 'conv2d', 'bias'); optionsArg(args, 'conv2d', 'args');
+    const groups = intArg(args.groups ?? 1, 'conv2d', 'groups');
+    const stride = pairArg(args.stride ?? 1, 'conv2d', 'stride', 1);
+    const padding = pairArg(args.padding ?? 0, 'conv2d', 'padding', 0);
+    const dilation = pairArg(args.dilation ?? 1, 'conv2d', 'dilation', 1);
     checkConvShapes(this.shape, weight.shape, groups);
+    checkConvOutput(this.shape, weight.shape, stride, padding, dilation);
     if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
       throw new RangeError(`conv2d: bias shape ${formatShape(bias.shape)} does not match ${weight.shape[0]} output channels`);
     }
@@ -658,6 +715,7 @@ export class Tensor {
 
   /** Zeroes each value with probability p and scales the rest by 1/(1−p); the identity when not training. */
   dropout(p = 0.5, training = true): Tensor {
+    numberArg(p, 'dropout', 'p'); optionalBoolArg(training, 'dropout', 'training');
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
     if (!training || p === 0) return this;
     if (p === 1) return this.mul(0);
@@ -669,40 +727,45 @@ export class Tensor {
 
   /** Cross-entropy of logits [N, C] against class indices [N], with optional label smoothing. */
   crossEntropy(target: Tensor, options: { reduction?: Reduction; labelSmoothing?: number } = {}): Tensor {
-    const smoothing = options.labelSmoothing ?? 0;
+    lossArgs(target, options, 'crossEntropy');
+    const smoothing = numberArg(options.labelSmoothing ?? 0, 'crossEntropy', 'options.labelSmoothing');
     if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
     const logProbs = this.checkClassInput('crossEntropy').logSoftmax(1);
     let losses = pickClass(logProbs, target, 'crossEntropy').neg();
     if (smoothing > 0) losses = losses.mul(1 - smoothing).sub(logProbs.mean(1).mul(smoothing));
-    return reduceLoss(losses, options.reduction);
+    return reduceLoss(losses, options.reduction, 'crossEntropy');
   }
 
   /** Negative log-likelihood of log-probabilities [N, C] against class indices [N]. */
   nllLoss(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
-    return reduceLoss(pickClass(this.checkClassInput('nllLoss'), target, 'nllLoss').neg(), options.reduction);
+    lossArgs(target, options, 'nllLoss');
+    return reduceLoss(pickClass(this.checkClassInput('nllLoss'), target, 'nllLoss').neg(), options.reduction, 'nllLoss');
   }
 
   /** Mean squared error against a target of the same shape. */
   mseLoss(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    lossArgs(target, options, 'mseLoss');
     this.checkSameShape(target, 'mseLoss');
     const diff = this.sub(target);
-    return reduceLoss(diff.mul(diff), options.reduction);
+    return reduceLoss(diff.mul(diff), options.reduction, 'mseLoss');
   }
 
   /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch. */
   binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    lossArgs(target, options, 'binaryCrossEntropy');
     this.checkSameShape(target, 'binaryCrossEntropy');
     const logP = this.log().clamp(-100);
     const logNotP = this.neg().add(1).log().clamp(-100);
     const losses = target.mul(logP).add(target.neg().add(1).mul(logNotP)).neg();
-    return reduceLoss(losses, options.reduction);
+    return reduceLoss(losses, options.reduction, 'binaryCrossEntropy');
   }
 
   /** Binary cross-entropy on logits x, computed stably as max(x,0) − x·t + ln(1 + e^−|x|). */
   binaryCrossEntropyWithLogits(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    lossArgs(target, options, 'binaryCrossEntropyWithLogits');
     this.checkSameShape(target, 'binaryCrossEntropyWithLogits');
     const losses = this.relu().sub(this.mul(target)).add(this.abs().neg().exp().add(1).log());
-    return reduceLoss(losses, options.reduction);
+    return reduceLoss(losses, options.reduction, 'binaryCrossEntropyWithLogits');
   }
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
@@ -716,17 +779,18 @@ export class Tensor {
   /** this /= other, in place. */
   div_(other: Tensor | number): this { return this.inPlace('div_', (d, o) => d.div(o), other); }
   /** Copies `source`'s values (broadcast to this shape) into this tensor. */
-  copy_(source: Tensor): this { return this.inPlace('copy_', (_, o) => o, source); }
+  copy_(source: Tensor): this { return this.inPlace('copy_', (_, o) => o, tensorArg(source, 'copy_', 'source')); }
   /** Sets every value to `value`, in place. */
-  fill_(value: number): this { return this.inPlace('fill_', (_, o) => o, value); }
+  fill_(value: number): this { return this.inPlace('fill_', (_, o) => o, numberArg(value, 'fill_', 'value')); }
   /** Sets every value to 0, in place. */
   zero_(): this { return this.fill_(0); }
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  /** A number becomes a one-element constant; a tensor stays as it is. */
-  private lift(other: Tensor | number): Tensor {
-    return typeof other === 'number' ? new Tensor(TensorData.const(other, [])) : other;
+  /** A number becomes a one-element constant; a tensor stays as it is; anything else is refused, naming `op`. */
+  private lift(other: Tensor | number, op: string, arg = 'other'): Tensor {
+    const value = tensorOrNumberArg(other, op, arg);
+    return typeof value === 'number' ? new Tensor(TensorData.const(value, [])) : value;
   }
 
   /** Expands (as a view) to `shape`, adding leading dims; the shapes must be broadcast-compatible. */
@@ -737,13 +801,13 @@ export class Tensor {
   }
 
   private binary(fn: F.Function, other: Tensor | number, op: string): Tensor {
-    const right = this.lift(other);
+    const right = this.lift(other, op);
     const shape = broadcastShapes(this.shape, right.shape, op);
     return apply(fn, this.broadcastTo(shape), right.broadcastTo(shape));
   }
 
   private compare(other: Tensor | number, op: string, test: (a: TensorData, b: TensorData) => TensorData): Tensor {
-    const right = this.lift(other);
+    const right = this.lift(other, op);
     const shape = broadcastShapes(this.shape, right.shape, op);
     const expand = (t: Tensor): TensorData => t.data.reshape([...new Array<number>(shape.length - t.ndim).fill(1), ...t.shape]).expand(shape);
     return new Tensor(test(expand(this), expand(right)));
@@ -766,9 +830,9 @@ export class Tensor {
   private poolWindows(op: string, kernel: number | [number, number], stride: number | [number, number] | undefined,
     padding: number | [number, number], padValue: number): { windows: Tensor; cellAxes: number[] } {
     if (this.ndim < 2) throw new RangeError(`${op}: expected at least 2 dims ([..., H, W]), got ${formatShape(this.shape)}`);
-    const k = pair(kernel, 'kernel');
-    const s = pair(stride ?? kernel, 'stride');
-    const [ph, pw] = pair(padding, 'padding');
+    const k = pairArg(kernel, op, 'kernel', 1);
+    const s = pairArg(stride ?? kernel, op, 'stride', 1);
+    const [ph, pw] = pairArg(padding, op, 'padding', 0);
     if (ph > k[0] / 2 || pw > k[1] / 2) throw new RangeError(`${op}: padding ${formatShape([ph, pw])} must be at most half the kernel ${formatShape(k)}`);
     const r = this.ndim;
     const [h, w] = this.shape.slice(r - 2);
@@ -787,7 +851,7 @@ export class Tensor {
       const what = this.isLeaf ? 'a leaf tensor that requires grad' : `a tensor that is part of a graph (${this.gradFn})`;
       throw new Error(`${op}: cannot modify ${what} in place; wrap the update in noGrad(() => ...) or use the out-of-place op`);
     }
-    const right = this.lift(other);
+    const right = this.lift(other, op);
     const shape = broadcastShapes(this.shape, right.shape, op);
     if (!shapesEqual(shape, this.shape)) {
       throw new RangeError(`${op}: the other operand ${formatShape(right.shape)} would broadcast this tensor ${formatShape(this.shape)} to ${formatShape(shape)}; an in-place result must keep this tensor's shape`);
@@ -836,10 +900,14 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   return resolved;
 }
 
-function pair(value: number | [number, number], name: string): [number, number] {
-  const [a, b] = typeof value === 'number' ? [value, value] : value;
-  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) throw new RangeError(`${name} must be a non-negative integer or a pair of them, got ${JSON.stringify(value)}`);
-  return [a, b];
+/** The output must have at least one row and column, as PyTorch requires. */
+function checkConvOutput(input: Shape, weight: Shape, stride: [number, number], padding: [number, number], dilation: [number, number]): void {
+  const padded = [0, 1].map((i) => input[2 + i] + 2 * padding[i]);
+  const span = [0, 1].map((i) => dilation[i] * (weight[2 + i] - 1) + 1);
+  if (padded[0] < span[0] || padded[1] < span[1]) {
+    const out = [0, 1].map((i) => Math.max(0, Math.floor((padded[i] - span[i]) / stride[i]) + 1));
+    throw new RangeError(`conv2d: the kernel ${formatShape(weight.slice(2))} with dilation ${formatShape(dilation)} spans ${formatShape(span)}, more than the padded input ${formatShape(padded)}; the output would be ${formatShape(out)}, expected at least 1 row and column`);
+  }
 }
 
 function checkConvShapes(input: Shape, weight: Shape, groups: number): void {
@@ -868,9 +936,9 @@ function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
   return logProbs.mul(oneHot).sum(1);
 }
 
-function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
+function reduceLoss(losses: Tensor, reduction: Reduction = 'mean', op: string): Tensor {
   if (reduction === 'mean') return losses.mean();
   if (reduction === 'sum') return losses.sum();
   if (reduction === 'none') return losses;
-  throw new RangeError(`loss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+  throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
 }
