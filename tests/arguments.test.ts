@@ -312,6 +312,11 @@ describe('size-like arguments of conv, pool and pad', () => {
     expect(() => x[op](3, [1, 0])).toThrow(new RegExp(`^${op}: stride must be .*, got \\[1, 0\\]$`));
   });
 
+  it.each(['maxPool2d', 'avgPool2d'] as const)('%s refuses a kernel larger than the input, as PyTorch does', (op) => {
+    expect(() => Tensor.rand([1, 1, 2, 2])[op](3)).toThrow(new RegExp(`^${op}: the kernel \\[3,3\\] is larger than the input \\[2,2\\] \\(padded: \\[2,2\\]\\); the output would be empty`));
+    expect(Tensor.rand([1, 1, 2, 2])[op](3, 1, 1).shape).toEqual([1, 1, 2, 2]);
+  });
+
   it('pad refuses negative and fractional counts by name', () => {
     expect(() => x.pad([-1, 1])).toThrow(/^pad: pads\[0\] must be a non-negative integer \(tsgrad does not crop with negative pads\), got the number -1$/);
     expect(() => x.pad([1, 1.5])).toThrow(/^pad: pads\[1\] must be an integer, got the number 1.5$/);

@@ -836,6 +836,7 @@ export class Tensor {
     if (ph > k[0] / 2 || pw > k[1] / 2) throw new RangeError(`${op}: padding ${formatShape([ph, pw])} must be at most half the kernel ${formatShape(k)}`);
     const r = this.ndim;
     const [h, w] = this.shape.slice(r - 2);
+    checkPoolOutput(op, [h + 2 * ph, w + 2 * pw], k, [h, w]);
     const [rows, cols] = [Math.floor(h / k[0]), Math.floor(w / k[1])];
     if (ph === 0 && pw === 0 && s[0] === k[0] && s[1] === k[1] && rows > 0 && cols > 0) {
       const tiles = rows * k[0] === h && cols * k[1] === w;
@@ -907,6 +908,13 @@ function checkConvOutput(input: Shape, weight: Shape, stride: [number, number], 
   if (padded[0] < span[0] || padded[1] < span[1]) {
     const out = [0, 1].map((i) => Math.max(0, Math.floor((padded[i] - span[i]) / stride[i]) + 1));
     throw new RangeError(`conv2d: the kernel ${formatShape(weight.slice(2))} with dilation ${formatShape(dilation)} spans ${formatShape(span)}, more than the padded input ${formatShape(padded)}; the output would be ${formatShape(out)}, expected at least 1 row and column`);
+  }
+}
+
+/** A pooling window must fit the (padded) input at least once, as PyTorch requires. */
+function checkPoolOutput(op: string, padded: [number, number], kernel: [number, number], input: [number, number]): void {
+  if (padded[0] < kernel[0] || padded[1] < kernel[1]) {
+    throw new RangeError(`${op}: the kernel ${formatShape(kernel)} is larger than the input ${formatShape(input)} (padded: ${formatShape(padded)}); the output would be empty, expected at least 1 row and column`);
   }
 }
 
