@@ -124,6 +124,15 @@ describe('printing modules', () => {
     expect(inspect(module)).toBe(row.expected);
   });
 
+  it('prints a module met again inside its own tree as Name(...), instead of recursing forever', () => {
+    class Loop extends nn.Module {
+      fc = new nn.Linear(2, 2);
+      self: nn.Module = this;
+      forward(x: Tensor): Tensor { return this.fc.forward(x); }
+    }
+    expect(new Loop().toString()).toBe('Loop(\n  (fc): Linear(in_features=2, out_features=2, bias=True)\n  (self): Loop(...)\n)');
+  });
+
   it('prints a module nested in an object through console.log as its tree', () => {
     expect(inspect({ model: new nn.ReLU() })).toBe('{ model: ReLU() }');
   });

@@ -35,6 +35,9 @@ export class Buffer extends Tensor {
   }
 }
 
+/** The modules whose toString is running: a module met again inside its own tree prints as `Name(...)`. */
+const modulesBeingPrinted = new Set<object>();
+
 /** What `stateDict()` returns and `loadStateDict()` accepts: dotted names to tensors. */
 export type StateDict = Record<string, Tensor>;
 
@@ -174,6 +177,16 @@ export abstract class Module {
    * an array field prints as PyTorch's ModuleList.
    */
   toString(): string {
+    if (modulesBeingPrinted.has(this)) return `${this.constructor.name}(...)`; // a field pointing back up
+    modulesBeingPrinted.add(this);
+    try {
+      return this.tree();
+    } finally {
+      modulesBeingPrinted.delete(this);
+    }
+  }
+
+  private tree(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
     const childLines = this.childGroups().map(([name, text]) => `(${name}): ${indentAfterFirstLine(text)}`);

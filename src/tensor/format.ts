@@ -78,8 +78,8 @@ function chooseFormat(values: number[]): NumberFormat {
   const finite = values.filter((v) => Number.isFinite(v) && v !== 0);
   if (finite.length === 0) return format;
   const magnitudes = finite.map(Math.abs);
-  const min = Math.min(...magnitudes);
-  const max = Math.max(...magnitudes);
+  const min = magnitudes.reduce((m, v) => Math.min(m, v), Infinity);
+  const max = magnitudes.reduce((m, v) => Math.max(m, v), 0);
   format.intMode = finite.every((v) => v === Math.ceil(v));
   format.sciMode = max / min > 1000 || max > 1e8 || (!format.intMode && min < 1e-4);
   const widthOf = (v: number): number => {
