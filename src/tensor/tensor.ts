@@ -12,7 +12,7 @@ import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type Nested
 import * as F from '../function';
 import { runBackward } from './autograd';
 import {
-  creationArgs, intArg, likeArgs, intListArg, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalDimsArg, optionalIntArg,
+  creationArgs, intArg, likeArgs, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalIntArg,
   optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizeArg, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
   tensorListArg, tensorOptionsArg, tensorOrNumberArg, type DType, type TensorLike,
 } from './checks';
