@@ -47,6 +47,20 @@ def t(values):
     return lambda: torch.tensor(values, dtype=torch.float32)
 
 
+class Cube(torch.autograd.Function):
+    """A user-defined Function: PyTorch prints its node as CubeBackward, without a variant number."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x ** 3
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, = ctx.saved_tensors
+        return grad * 3 * x * x
+
+
 OPS = {
     'mul2': lambda x: x * 2,
     'add1': lambda x: x + 1,
@@ -56,6 +70,7 @@ OPS = {
     'relu': lambda x: x.relu(),
     'sigmoid': lambda x: x.sigmoid(),
     'parameter': lambda x: nn.Parameter(x),
+    'cube': Cube.apply,
 }
 
 # integers (int mode: `1.`)
@@ -132,6 +147,7 @@ row('grad_fn_sum', t([[1, 2], [3, 4]]), op='sum', grad=True)
 row('grad_fn_relu', t([-1, 2]), op='relu', grad=True)
 row('grad_fn_sigmoid', seeded(21, lambda: torch.randn(9)), op='sigmoid', grad=True)
 row('no_grad_fn_without_grad', t([1, 2]), op='mul2')
+row('grad_fn_user_function', t([1, 2]), op='cube', grad=True)
 # parameters
 row('parameter_2d', seeded(22, lambda: torch.randn(2, 3)), op='parameter')
 row('parameter_scalar', t(1), op='parameter')

@@ -7,7 +7,7 @@
 import { inspect } from 'util';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { nn, Tensor, TensorData } from '../src';
+import { apply, Function, nn, Tensor, TensorData } from '../src';
 import { cpuBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
 
@@ -26,7 +26,21 @@ const opTable: Record<string, (x: Tensor) => Tensor> = {
   relu: (x) => x.relu(),
   sigmoid: (x) => x.sigmoid(),
   parameter: (x) => new nn.Parameter(x),
+  cube: (x) => apply(new Cube(), x),
 };
+
+/** A user-defined Function, as in docs/extending.md. */
+class Cube extends Function {
+  forward(x: TensorData): TensorData {
+    this.saveForBackward(x);
+    return x.mul(x).mul(x);
+  }
+
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [x] = this.savedTensors;
+    return [grad.mul(x.mul(x).mul(TensorData.const(3, x.shape)))];
+  }
+}
 
 class Net extends nn.Module {
   conv1 = new nn.Conv2d(1, 8, 3, { padding: 1 });

@@ -48,9 +48,13 @@ export function formatTensor(values: readonly number[], shape: readonly number[]
   return addSuffixes(prefix + body, all, indent);
 }
 
-/** PyTorch's name for a backward node: tsgrad's 'MulBackward' prints as 'MulBackward0'. */
-export function gradFnSuffix(gradFn: string): string {
-  return `grad_fn=<${/\d$/.test(gradFn) ? gradFn : `${gradFn}0`}>`;
+/**
+ * PyTorch's name for a backward node. A built-in op's node prints with PyTorch's variant number,
+ * tsgrad's 'MulBackward' as `grad_fn=<MulBackward0>`; a user-defined Function prints as PyTorch prints
+ * a custom autograd.Function, without one: `grad_fn=<CubeBackward>`.
+ */
+export function gradFnSuffix(gradFn: string, builtIn: boolean): string {
+  return `grad_fn=<${builtIn ? `${gradFn}0` : gradFn}>`;
 }
 
 /** A shape as Python prints a tuple: `(2, 3)`, `(4,)`, `()`. */

@@ -55,6 +55,9 @@ export interface GraphNode {
 
 let tensorsCreated = 0;
 
+/** tsgrad's own Function classes (their nodes print with PyTorch's variant number, `MulBackward0`). */
+const BUILT_IN_FUNCTIONS = new Set<unknown>(Object.values(F));
+
 /**
  * Applies a Function: runs its forward on the inputs' data and, when grad is on and an input requires
  * grad, records the node and raises each input's lock. This is how every differentiable op, and a
@@ -237,10 +240,12 @@ export class Tensor {
 
   /**
    * The text PyTorch's `repr` gives: `tensor([1., 2.], grad_fn=<MulBackward0>)`. tsgrad's gradFn
-   * 'MulBackward' prints as PyTorch's first variant, `MulBackward0` (see src/tensor/format.ts).
+   * 'MulBackward' prints as PyTorch's first variant, `MulBackward0`; a user-defined Function's
+   * 'CubeBackward' prints as it is, as PyTorch prints a custom autograd.Function (see src/tensor/format.ts).
    */
   toString(): string {
-    const suffixes = this.gradFn ? [gradFnSuffix(this.gradFn)] : this.requiresGrad ? ['requires_grad=True'] : [];
+    const node = this.node;
+    const suffixes = node ? [gradFnSuffix(node.fn.name, BUILT_IN_FUNCTIONS.has(node.fn.constructor))] : this.requiresGrad ? ['requires_grad=True'] : [];
     return formatTensor(this.data.toFlat(), this.shape, suffixes);
   }
 
