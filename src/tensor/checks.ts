@@ -22,15 +22,19 @@ export function describeValue(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (value instanceof Tensor) return `a tensor of shape ${formatShape(value.shape)}`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name}`;
+  if (ArrayBuffer.isView(value)) return withArticle(value.constructor.name);
   switch (typeof value) {
     case 'number': return `the number ${value}`;
     case 'string': return `the string ${JSON.stringify(value.length > 30 ? `${value.slice(0, 30)}…` : value)}`;
     case 'boolean': return `the boolean ${value}`;
     case 'function': return 'a function';
     case 'object': return `an object${value.constructor && value.constructor !== Object ? ` (${value.constructor.name})` : ''}`;
-    default: return `a ${typeof value}`;
+    default: return withArticle(typeof value);
   }
+}
+
+function withArticle(noun: string): string {
+  return `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`;
 }
 
 function fail(op: string, arg: string, expected: string, value: unknown, type: 'type' | 'range' = 'type'): never {
