@@ -5,7 +5,7 @@
  * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel, so on wasm a convolution is a custom
  * gradient: ∂L/∂x by the backend's Conv2DBackpropInput (conv2dTranspose), and ∂L/∂w as a forward
  * convolution of transposed tensors (the batch becomes the channels), with the backend's own
- * Transpose and Conv2D kernels, as in /work/shared/research/anchors.md. The first layer skips ∂L/∂x.
+ * Transpose and Conv2D kernels. The first layer skips ∂L/∂x.
  *
  * May import: @tensorflow/tfjs, @tensorflow/tfjs-backend-cpu, @tensorflow/tfjs-backend-wasm, ./data, ./tsgradModels.
  */

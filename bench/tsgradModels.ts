@@ -3,8 +3,7 @@
  *
  *   A: conv 1->8 3x3, relu, maxpool 2, conv 8->16 3x3, relu, maxpool 2, linear 400->10 (no biases)
  *   B: linear 784->128, relu, linear 128->10 (with biases)
- * Loss: cross-entropy (log-softmax + NLL, mean over the batch); Adam, lr 1e-3; weights uniform(±1/√fan-in),
- * as in /work/shared/research/anchors.md.
+ * Loss: cross-entropy (log-softmax + NLL, mean over the batch); Adam, lr 1e-3; weights uniform(±1/√fan-in).
  *
  *   C: learnMnist's default model (applications/mnist/models.ts), whatever it is at the time
  *

@@ -25,7 +25,7 @@ import type { Backend } from './backend';
 import { fastBackend } from './fast';
 import { createGpuBackend, gpuModes, isGpuModeAvailable, type GpuBackend, type GpuMode } from './gpu/backend';
 
-/** What `setDevice` accepts: the CPU reference backend or the gpu.js backend. */
+/** What `setDevice` accepts: 'cpu' (the fast WebAssembly backend) or 'gpu' (the gpu.js backend). */
 export type DeviceName = 'cpu' | 'gpu';
 export type { GpuBackend, GpuMode };
 
