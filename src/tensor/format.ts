@@ -156,14 +156,16 @@ function addSuffixes(text: string, suffixes: string[], indent: number): string {
 // ---- Python's number formats -------------------------------------------------------------------------
 
 /**
- * Python's `'{:.Nf}'.format(x)`: rounded half to even on the exact binary value. (JavaScript's
- * toFixed rounds exact ties up: (0.03125).toFixed(4) is '0.0313', Python writes '0.0312'.)
+ * Python's `'{:.Nf}'.format(x)`: rounded half to even on the exact binary value. JavaScript's
+ * toFixed rounds exact ties up: (0.03125).toFixed(4) is '0.0313', Python writes '0.0312'. So a value
+ * that may be a tie (its digits continue with 50) is rounded here from its exact decimal expansion.
  */
 function fixed(x: number, digits: number): string {
   if (!Number.isFinite(x)) return nonFinite(x);
   const sign = x < 0 || Object.is(x, -0) ? '-' : '';
   const magnitude = Math.abs(x);
   if (magnitude >= 1e21) return `${sign}${BigInt(magnitude).toString()}${digits ? `.${'0'.repeat(digits)}` : ''}`;
+  if (!magnitude.toFixed(digits + 2).endsWith('50')) return sign + magnitude.toFixed(digits); // not a tie
   const [whole, fraction] = magnitude.toFixed(Math.min(100, digits + 30)).split('.');
   const rounded = roundDigits(whole + fraction.slice(0, digits), fraction.slice(digits));
   const intPart = rounded.slice(0, rounded.length - digits) || '0';
@@ -174,7 +176,10 @@ function fixed(x: number, digits: number): string {
 function exponential(x: number, digits: number): string {
   if (!Number.isFinite(x)) return nonFinite(x);
   const sign = x < 0 || Object.is(x, -0) ? '-' : '';
-  const [mantissa, exponentPart] = Math.abs(x).toExponential(Math.min(100, digits + 30)).split('e');
+  const magnitude = Math.abs(x);
+  const probe = magnitude.toExponential(digits + 2).split('e'); // an exact tie continues with 50
+  const mayBeTie = probe[0].endsWith('50');
+  const [mantissa, exponentPart] = (mayBeTie ? magnitude.toExponential(Math.min(100, digits + 30)) : magnitude.toExponential(digits)).split('e');
   const allDigits = mantissa.replace('.', '');
   let kept = roundDigits(allDigits.slice(0, digits + 1), allDigits.slice(digits + 1));
   let exponent = Number(exponentPart);
