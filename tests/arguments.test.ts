@@ -103,6 +103,23 @@ const methods: Record<string, Case> = {
   copy_: { args: [tensorArg()] },
   fill_: { args: [num(1)] },
   zero_: none,
+  // indexing and the extra ops
+  elu: { args: [optNum(1)] },
+  cumsum: { args: [int(0)] },
+  multinomial: { self: () => tensor([0.2, 0.8]), args: [int(1), optBool(false)] },
+  at: { args: [{ good: () => 0, optional: true, nullable: true, bad: [1.5, 'ab', true] }] },
+  indexPut: { args: [{ good: () => [0], bad: [0, [1.5]] }, scalarOrTensor(() => 5), optBool(false)] },
+  indexPut_: { args: [{ good: () => [0], bad: [0, [1.5]] }, scalarOrTensor(() => 5), optBool(false)] },
+  indexAdd: { args: [int(0), tensorArg(() => tensor([0])), tensorArg(() => tensor([[1, 1]]))] },
+  gather: { args: [int(1), tensorArg(() => tensor([[0, 0], [1, 0]]))] },
+  scatter: { args: [int(1), tensorArg(() => tensor([[0, 0], [1, 0]])), scalarOrTensor(() => tensor([[5, 6], [7, 8]]))] },
+  scatterAdd: { args: [int(1), tensorArg(() => tensor([[0, 0], [1, 0]])), tensorArg(() => tensor([[5, 6], [7, 8]]))] },
+  split: { args: [{ good: () => 1, bad: [1.5, [1, 'a'], true] }, optInt(0)] },
+  chunk: { args: [int(2), optInt(0)] },
+  repeat: { args: [sizes([2, 1])] },
+  mm: { args: [tensorArg()] },
+  mv: { args: [tensorArg(() => tensor([1, 2]))] },
+  bmm: { self: () => Tensor.rand([2, 2, 2]), args: [tensorArg(() => Tensor.rand([2, 2, 2]))] },
 };
 
 /** Every static of Tensor. */
@@ -117,10 +134,14 @@ const statics: Record<string, Case> = {
   where: { args: [tensorArg(() => tensor([1, 0])), scalarOrTensor(), scalarOrTensor()] },
   cat: { args: [tensors(), optInt(0)] },
   stack: { args: [tensors(), optInt(0)] },
+  empty: create,
+  randint: { args: [int(0), int(5), shape([2]), options()] },
+  normal: { args: [num(0), num(1), shape([2]), options()] },
+  broadcastTensors: { args: [{ good: x22, optional: true, bad: [1.5, [x22()]] }] },
 };
 
 /** Private helpers on the prototype (TypeScript's `private` is not private at run time). */
-const privateHelpers = ['constructor', 'initialGrad', 'lift', 'broadcastTo', 'binary', 'compare', 'axes', 'poolWindows', 'inPlace', 'checkSameShape', 'checkClassInput'];
+const privateHelpers = ['constructor', 'initialGrad', 'lift', 'broadcastTo', 'binary', 'compare', 'axes', 'nonEmptyAxes', 'poolWindows', 'inPlace', 'checkSameShape', 'checkClassInput'];
 
 const common: unknown[] = [null, undefined, 'a', {}];
 
@@ -143,7 +164,9 @@ function isEmptyObject(v: unknown): boolean {
 }
 
 function label(v: unknown): string {
-  return v === undefined ? 'undefined' : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : JSON.stringify(v);
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'number' && Number.isNaN(v)) return 'NaN';
+  return JSON.stringify(v, (_key, value: unknown) => (value instanceof Tensor ? `Tensor${JSON.stringify(value.shape)}` : value));
 }
 
 function expectNamedError(name: string, call: () => unknown): void {

@@ -375,6 +375,7 @@ export class TensorData {
    */
   assign(source: TensorData): void {
     sameShape('assign', this, source);
+    if (this.size === 0) return;
     if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
       throw new RangeError(`assign: cannot write into a broadcast view of shape ${formatShape(this.shape)} (several cells share one value); clone it first`);
     }

@@ -8,3 +8,4 @@ export { Sum, Max } from './reduce';
 export { Reshape, Permute, Expand, Pad, Shrink, Stride, Window, Copy } from './movement';
 export { Matmul, Conv2d, type Conv2dOptions } from './linalg';
 export { equal } from './helpers';
+export { Index, IndexPut, Cat, Cumsum, indexData, indexPutInto, indexedShape, type IndexPlan, type BasicIndex, type AdvancedIndex } from './indexing';

@@ -106,10 +106,14 @@ export function intListArg(value: unknown, op: string, arg: string): number[] {
   return value as number[];
 }
 
+/** One dim or several. */
+export function dimsArg(value: unknown, op: string, arg: string): number | number[] {
+  return Array.isArray(value) ? intListArg(value, op, arg) : intArg(value, op, arg);
+}
+
 /** One dim or several (a reduction's `dim`), or undefined for all. */
 export function optionalDimsArg(value: unknown, op: string, arg: string): number | number[] | undefined {
-  if (value === undefined) return undefined;
-  return Array.isArray(value) ? intListArg(value, op, arg) : intArg(value, op, arg);
+  return value === undefined ? undefined : dimsArg(value, op, arg);
 }
 
 /**

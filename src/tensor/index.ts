@@ -7,3 +7,4 @@ export { formatTensor, gradFnSuffix, pythonFloat, pythonTuple } from './format';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, type GraphPictureOptions } from './graph';
 export { traceBackward, BackwardTrace, type TraceEvent, type TraceKind } from './trace';
+export { slice, mask, ellipsis, newAxis, Slice, IndexMask, type IndexItem, type NestedBooleans } from './indexing';

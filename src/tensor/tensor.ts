@@ -6,18 +6,23 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks.
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./indexing and ./ops
+ * (whose functions the indexing and extra-op methods delegate to; checks, indexing and ops import this
+ * file back, used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { runBackward } from './autograd';
 import {
-  creationArgs, intArg, likeArgs, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalIntArg,
+  creationArgs, dimsArg, intArg, likeArgs, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalDimsArg, optionalIntArg,
   optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizeArg, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
   tensorListArg, tensorOptionsArg, tensorOrNumberArg, type DType, type TensorLike,
 } from './checks';
 import { formatTensor, gradFnSuffix } from './format';
 import { isGradEnabled } from './gradMode';
+import * as indexing from './indexing';
+import type { IndexItem } from './indexing';
+import * as ops from './ops';
 
 /** Options of the tensor constructors (`tensor`, `Tensor.zeros`, ...). */
 export interface TensorOptions {
@@ -160,6 +165,24 @@ export class Tensor {
     const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
     return new Tensor(radius.mul(cosine), options);
+  }
+
+  /** torch.empty: a tensor whose values are not meant to be read; tsgrad fills it with zeros. */
+  static empty(shape: Shape, options?: TensorOptions): Tensor { creationArgs(shape, options, 'empty'); return Tensor.zeros(shape, options); }
+  /** Integers drawn uniformly from low..high−1 (torch.randint(low, high, size)), as float32. */
+  static randint(low: number, high: number, shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'randint'); intArg(low, 'randint', 'low'); intArg(high, 'randint', 'high');
+    return ops.randint(low, high, shape, options);
+  }
+  /** Normal values with this mean and standard deviation (torch.normal(mean, std, size)). */
+  static normal(mean: number, std: number, shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'normal'); numberArg(mean, 'normal', 'mean'); numberArg(std, 'normal', 'std');
+    return ops.normal(mean, std, shape, options);
+  }
+  /** Every tensor expanded (a view) to the shape they broadcast to together (torch.broadcast_tensors). */
+  static broadcastTensors(...tensors: Tensor[]): Tensor[] {
+    tensors.forEach((t, i) => tensorArg(t, 'broadcastTensors', `tensors[${i}]`));
+    return ops.broadcastTensors(tensors);
   }
 
   /** Zeros of `t`'s shape. */
@@ -360,6 +383,9 @@ export class Tensor {
   /** 1/x */
   reciprocal(): Tensor { return Tensor.onesLike(this).div(this); }
 
+  /** ELU: x for x > 0, α(eˣ − 1) otherwise. */
+  elu(alpha = 1): Tensor { return ops.elu(this, numberArg(alpha, 'elu', 'alpha')); }
+
   /** Limits values to [min, max]; either bound may be left out. */
   clamp(min?: number, max?: number): Tensor {
     optionalNumberArg(min, 'clamp', 'min'); optionalNumberArg(max, 'clamp', 'max');
@@ -410,12 +436,13 @@ export class Tensor {
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
     reductionArgs(dim, keepdim, 'max');
-    return apply(new F.Max(this.axes(dim, 'max'), keepdim), this);
+    return apply(new F.Max(this.nonEmptyAxes(dim, 'max'), keepdim), this);
   }
 
   /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
     reductionArgs(dim, keepdim, 'min');
+    this.nonEmptyAxes(dim, 'min');
     return this.neg().max(dim, keepdim).neg();
   }
 
@@ -438,6 +465,15 @@ export class Tensor {
   argmin(dim?: number, keepdim = false): Tensor {
     reductionArgs(optionalIntArg(dim, 'argmin', 'dim'), keepdim, 'argmin');
     return this.neg().detach().argmax(dim, keepdim);
+  }
+
+  /** Running sum along `dim`: out[i] = Σ_{j≤i} this[j]. */
+  cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
+
+  /** Row-wise category indices drawn in proportion to these non-negative weights (torch.multinomial). */
+  multinomial(numSamples: number, replacement = false): Tensor {
+    intArg(numSamples, 'multinomial', 'numSamples'); optionalBoolArg(replacement, 'multinomial', 'replacement');
+    return ops.multinomial(this, numSamples, replacement);
   }
 
   /** Variance over `dim`, dividing by (n − correction): correction 1 is the unbiased estimate. */
@@ -511,18 +547,20 @@ export class Tensor {
     return this.broadcastTo(target);
   }
 
-  /** Removes `dim` if it has size 1, or every size-1 dim when `dim` is left out. */
-  squeeze(dim?: number): Tensor {
-    optionalIntArg(dim, 'squeeze', 'dim');
+  /** Removes `dim` (or each of several dims) if it has size 1, or every size-1 dim when `dim` is left out. */
+  squeeze(dim?: number | number[]): Tensor {
+    optionalDimsArg(dim, 'squeeze', 'dim');
+    if (Array.isArray(dim)) return ops.squeezeDims(this, dim);
     if (dim === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
     const axis = normalizeAxis(dim, this.ndim, 'squeeze');
     if (this.shape[axis] !== 1) return this;
     return this.reshape(this.shape.filter((_, i) => i !== axis));
   }
 
-  /** Inserts a size-1 dim at `dim` (−1 appends). */
-  unsqueeze(dim: number): Tensor {
-    intArg(dim, 'unsqueeze', 'dim');
+  /** Inserts a size-1 dim at `dim` (−1 appends); with several dims, they are the new dims' places in the result. */
+  unsqueeze(dim: number | number[]): Tensor {
+    dimsArg(dim, 'unsqueeze', 'dim');
+    if (Array.isArray(dim)) return ops.unsqueezeDims(this, dim);
     const axis = normalizeAxis(dim, this.ndim + 1, 'unsqueeze');
     const shape = this.shape;
     shape.splice(axis, 0, 1);
@@ -603,40 +641,76 @@ export class Tensor {
     return dropped.length ? out.reshape(out.shape.filter((_, i) => !dropped.includes(i))) : out;
   }
 
-  /** Joins tensors along an existing dim; all other dims must match. */
+  /**
+   * PyTorch's `a[...]`: `a.at(0, slice(1, null, 2), null, '...', idx)` is `a[0, 1::2, None, ..., idx]`
+   * (see docs/indexing.md). Integers, slices, null and '...' give a view; index tensors, lists and
+   * masks gather into a new tensor, and their gradient is scattered back (repeated cells sum).
+   */
+  at(...indices: IndexItem[]): Tensor { return indexing.at(this, indices); }
+
+  /** PyTorch's `index_put`: a copy with `this[indices] = values` (broadcast), or `+=` with accumulate; differentiable in both. */
+  indexPut(indices: IndexItem[], values: Tensor | number, accumulate = false): Tensor {
+    optionalBoolArg(accumulate, 'indexPut', 'accumulate');
+    return indexing.indexPut(this, indices, values, accumulate);
+  }
+
+  /** PyTorch's `a[indices] = values` (`index_put_`), in place: allowed where the other in-place ops are. */
+  indexPut_(indices: IndexItem[], values: Tensor | number, accumulate = false): this {
+    optionalBoolArg(accumulate, 'indexPut_', 'accumulate');
+    return this.inPlace('indexPut_', () => indexing.indexPutData(this, indices, values, accumulate), 0);
+  }
+
+  /** torch.index_add: a copy with source's slices along `dim` added at the rows `index` lists (repeats add up). */
+  indexAdd(dim: number, index: Tensor, source: Tensor): Tensor { return indexing.indexAdd(this, dim, index, source); }
+  /** torch.gather: out[i][j] = this[i][index[i][j]] for dim 1 (likewise for any dim and rank). */
+  gather(dim: number, index: Tensor): Tensor { return indexing.gather(this, dim, index); }
+  /** torch.scatter: a copy with this[i][index[i][j]] = src[i][j] for dim 1 (src may be a number). */
+  scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src, false); }
+  /** torch.scatter_add: a copy with this[i][index[i][j]] += src[i][j] for dim 1 (repeated indices add up). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatter(this, dim, index, tensorArg(src, 'scatterAdd', 'src'), true); }
+
+  /**
+   * Joins tensors along an existing dim; all other dims must match. Each piece is written into its
+   * place once (O(total size)); a 1-D empty tensor is skipped, as in PyTorch.
+   */
   static cat(tensors: Tensor[], dim = 0): Tensor {
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
     tensorListArg(tensors, 'cat', 'tensors'); intArg(dim, 'cat', 'dim');
-    if (tensors.length === 0) throw new RangeError('cat: expected at least one tensor');
-    const first = tensors[0];
-    const axis = normalizeAxis(dim, first.ndim, 'cat');
     tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`cat: tensors[${k}] is not a Tensor`);
+    });
+    const kept = tensors.filter((t) => !(t.ndim === 1 && t.shape[0] === 0));
+    const pieces = kept.length ? kept : [tensors[0]];
+    const first = pieces[0];
+    if (first.ndim === 0) throw new RangeError('cat: a zero-dimensional tensor cannot be concatenated; use Tensor.stack, or reshape([1]) first');
+    const axis = normalizeAxis(dim, first.ndim, 'cat');
+    pieces.forEach((t, k) => {
       const fits = t.ndim === first.ndim && t.shape.every((d, i) => i === axis || d === first.shape[i]);
       if (!fits) throw new RangeError(`cat: tensor ${k} has shape ${formatShape(t.shape)}, which does not match ${formatShape(first.shape)} outside dim ${axis}`);
     });
-    const total = tensors.reduce((n, t) => n + t.shape[axis], 0);
-    // Each piece is padded with zeros to the full length at its place; the sum is the concatenation.
-    let before = 0;
-    const placed = tensors.map((t) => {
-      const pairs = t.shape.map((): [number, number] => [0, 0]);
-      pairs[axis] = [before, total - before - t.shape[axis]];
-      before += t.shape[axis];
-      return apply(new F.Pad(pairs), t);
-    });
-    return placed.reduce((sum, t) => sum.add(t));
+    return apply(new F.Cat(axis), ...pieces);
   }
 
-  /** Joins tensors of one shape along a new dim. */
+  /** Joins tensors of one shape along a new dim (each is viewed with a size-1 dim there, then cat). */
   static stack(tensors: Tensor[], dim = 0): Tensor {
+    if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of tensors');
     tensorListArg(tensors, 'stack', 'tensors'); intArg(dim, 'stack', 'dim');
-    if (tensors.length === 0) throw new RangeError('stack: expected at least one tensor');
     const axis = normalizeAxis(dim, tensors[0].ndim + 1, 'stack');
     tensors.forEach((t, k) => {
+      if (!(t instanceof Tensor)) throw new TypeError(`stack: tensors[${k}] is not a Tensor`);
       if (!shapesEqual(t.shape, tensors[0].shape)) {
         throw new RangeError(`stack: tensor ${k} has shape ${formatShape(t.shape)}, expected ${formatShape(tensors[0].shape)} like tensor 0`);
       }
     });
     return Tensor.cat(tensors.map((t) => t.unsqueeze(axis)), axis);
   }
+
+  /** Pieces of `size` cells along `dim` (the last may be smaller), or pieces of the listed sizes (views). */
+  split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
+  /** At most `chunks` pieces of equal size along `dim` (the last may be smaller; views). */
+  chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
+  /** Tiles the tensor `sizes[i]` times along dim i, `repeat(2, 1)` or `repeat([2, 1])`; extra leading sizes add dims (torch.Tensor.repeat). */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return ops.repeat(this, sizesArg(sizes, 'repeat', 'sizes')); }
 
   // ---- linear algebra ---------------------------------------------------------------------------
 
@@ -665,6 +739,19 @@ export class Tensor {
       throw new RangeError(`dot: expected two 1-D tensors of one length, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
     return this.mul(other).sum();
+  }
+
+  /** Product of two matrices (2-D only, no broadcasting: torch.mm). */
+  mm(other: Tensor): Tensor { return ops.mm(this, other); }
+  /** Matrix times vector (torch.mv). */
+  mv(vec: Tensor): Tensor { return ops.mv(this, vec); }
+  /** Batched product of [b, n, m] and [b, m, p] (torch.bmm). */
+  bmm(other: Tensor): Tensor { return ops.bmm(this, other); }
+
+  /** The last two dims swapped (a view), for batches of matrices. */
+  get mT(): Tensor {
+    if (this.ndim < 2) throw new RangeError(`mT: expected a tensor with at least 2 dims, got ${formatShape(this.shape)}`);
+    return this.transpose(-2, -1);
   }
 
   /** x·Wᵀ + b, with weight [out, in] as in torch.nn.functional.linear. */
@@ -826,6 +913,17 @@ export class Tensor {
     return list.sort((a, b) => a - b);
   }
 
+  /** The axes of a max or min, which has no value over no cells: PyTorch refuses an empty reduction too. */
+  private nonEmptyAxes(dim: number | number[] | undefined, op: string): number[] {
+    const axes = this.axes(dim, op);
+    if (dim === undefined && this.numel() === 0) {
+      throw new RangeError(`${op}: an empty tensor (shape ${formatShape(this.shape)}) has no ${op}; give a dim to reduce over, one whose size is not 0`);
+    }
+    const empty = axes.find((a) => this.shape[a] === 0);
+    if (empty !== undefined) throw new RangeError(`${op}: cannot reduce over dim ${empty}: dim ${empty} has size 0 in shape ${formatShape(this.shape)}, and ${op} of no values is undefined`);
+    return axes;
+  }
+
   /**
    * The pooling windows over the last two dims, and the two axes that index a cell within a window.
    * Windows that tile the input (stride = kernel, no padding) are a reshape, [..., H/kh, kh, W/kw, kw]:
@@ -899,7 +997,10 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1) throw new RangeError(`reshape: only one dim may be -1, got ${formatShape(shape)}`);
   const known = numel(shape.filter((d) => d !== -1));
-  const resolved = shape.map((d) => (d === -1 ? (known === 0 ? 0 : count / known) : d));
+  if (unknown === 1 && known === 0 && count === 0) {
+    throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}: with a 0 among the other dims, -1 could be any size, so it is ambiguous`);
+  }
+  const resolved = shape.map((d) => (d === -1 ? count / known : d));
   if (!resolved.every((d) => Number.isInteger(d) && d >= 0) || numel(resolved) !== count) {
     throw new RangeError(`reshape: cannot reshape ${formatShape(from)} (${count} cells) into ${formatShape(shape)}`);
   }
