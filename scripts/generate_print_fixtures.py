@@ -71,6 +71,15 @@ OPS = {
     'sigmoid': lambda x: x.sigmoid(),
     'parameter': lambda x: nn.Parameter(x),
     'cube': Cube.apply,
+    'pow2': lambda x: x.pow(2),
+    'pow_tensor': lambda x: x.pow(torch.tensor(2.0)),
+    'clamp01': lambda x: x.clamp(0, 1),
+    'clamp_min0': lambda x: x.clamp(min=0),
+    'tanh': lambda x: x.tanh(),
+    'std': lambda x: x.std(),
+    'cumsum': lambda x: x.cumsum(0),
+    'max_pool2': lambda x: torch.nn.functional.max_pool2d(x, 2),
+    'conv_ones3': lambda x: torch.nn.functional.conv2d(x, torch.ones(1, 1, 3, 3)),
 }
 
 # integers (int mode: `1.`)
@@ -153,6 +162,15 @@ row('grad_fn_relu', t([-1, 2]), op='relu', grad=True)
 row('grad_fn_sigmoid', seeded(21, lambda: torch.randn(9)), op='sigmoid', grad=True)
 row('no_grad_fn_without_grad', t([1, 2]), op='mul2')
 row('grad_fn_user_function', t([1, 2]), op='cube', grad=True)
+row('grad_fn_pow_number', t([0.5, 2]), op='pow2', grad=True)
+row('grad_fn_pow_tensor', t([0.5, 2]), op='pow_tensor', grad=True)
+row('grad_fn_clamp', t([-1, 0.5, 2]), op='clamp01', grad=True)
+row('grad_fn_clamp_min', t([-1, 0.5, 2]), op='clamp_min0', grad=True)
+row('grad_fn_tanh', t([-1, 0.25, 0.5]), op='tanh', grad=True)
+row('grad_fn_std', t([1, 2, 3, 4]), op='std', grad=True)
+row('grad_fn_cumsum', t([1, 2, 3]), op='cumsum', grad=True)
+row('grad_fn_max_pool', lambda: torch.arange(16, dtype=torch.float32).reshape(1, 1, 4, 4), op='max_pool2', grad=True)
+row('grad_fn_conv', lambda: torch.arange(16, dtype=torch.float32).reshape(1, 1, 4, 4), op='conv_ones3', grad=True)
 # parameters
 row('parameter_2d', seeded(22, lambda: torch.randn(2, 3)), op='parameter')
 row('parameter_scalar', t(1), op='parameter')

@@ -7,7 +7,7 @@
 import { inspect } from 'util';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { apply, Function, nn, Tensor, TensorData } from '../src';
+import { apply, Function, nn, Tensor, TensorData, tensor } from '../src';
 import { cpuBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
 
@@ -27,6 +27,15 @@ const opTable: Record<string, (x: Tensor) => Tensor> = {
   sigmoid: (x) => x.sigmoid(),
   parameter: (x) => new nn.Parameter(x),
   cube: (x) => apply(new Cube(), x),
+  pow2: (x) => x.pow(2),
+  pow_tensor: (x) => x.pow(tensor(2)),
+  clamp01: (x) => x.clamp(0, 1),
+  clamp_min0: (x) => x.clamp(0),
+  tanh: (x) => x.tanh(),
+  std: (x) => x.std(),
+  cumsum: (x) => x.cumsum(0),
+  max_pool2: (x) => x.maxPool2d(2),
+  conv_ones3: (x) => x.conv2d(Tensor.ones([1, 1, 3, 3])),
 };
 
 /** A user-defined Function, as in docs/extending.md. */

@@ -16,9 +16,41 @@ export function zeros(shape: readonly number[]): TensorData {
   return TensorData.const(0, shape).clone();
 }
 
-/** 1 where a = b, else 0: 1 − [a<b] − [b<a]. */
+/** 1 where a = b, else 0: 1 − [a<b] − [b<a]. A NaN on either side also gives 1 (see `same`). */
 export function equal(a: TensorData, b: TensorData): TensorData {
   return fill(1, a).sub(a.cmplt(b)).sub(b.cmplt(a));
+}
+
+/** 1 where x is NaN, else 0: NaN is the one value that is neither below +∞ nor above −∞. */
+export function isNan(x: TensorData): TensorData {
+  return fill(1, x).sub(x.cmplt(fill(Infinity, x)).max(fill(-Infinity, x).cmplt(x)));
+}
+
+/** 1 where a = b and neither is NaN, else 0 (IEEE equality, as PyTorch's `==`). */
+export function same(a: TensorData, b: TensorData): TensorData {
+  return equal(a, b).sub(isNan(a).max(isNan(b)));
+}
+
+/**
+ * x rounded to the nearest integer (ties to even), exactly, for every float32: below 2^23 in size,
+ * adding and then subtracting 2^23 (or −2^23) leaves the float32 sum no room for a fraction; from
+ * 2^23 on every float32 is already an integer. NaN stays NaN.
+ */
+export function roundToInteger(x: TensorData): TensorData {
+  const big = fill(2 ** 23, x);
+  const shift = x.cmplt(fill(0, x)).where(big.neg(), big);
+  const rounded = x.add(shift).sub(shift);
+  return x.max(x.neg()).cmplt(big).where(rounded, x);
+}
+
+/** 1 where x is an integer (±∞ count as even integers), else 0. */
+export function isInteger(x: TensorData): TensorData {
+  return same(roundToInteger(x), x);
+}
+
+/** 1 where x is an odd integer, else 0: an integer whose half is not one. */
+export function isOddInteger(x: TensorData): TensorData {
+  return isInteger(x).sub(isInteger(x.mul(fill(0.5, x))));
 }
 
 /** Swaps the last two axes (a view). */

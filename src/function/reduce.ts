@@ -4,11 +4,11 @@
  *
  * May import: src/data, ./function, ./helpers.
  */
-import type { TensorData } from '../data';
+import { TensorData } from '../data';
 import { Function } from './function';
-import { fill } from './helpers';
+import { fill, isNan, same } from './helpers';
 
-/** Shared by Sum and Max: the axes, and the input and kept-dims shapes needed to undo the reduction. */
+/** Shared by the reductions: the axes, and the input and kept-dims shapes needed to undo the reduction. */
 abstract class Reduction extends Function {
   protected inputShape: readonly number[] = [];
   protected keptShape: readonly number[] = [];
@@ -37,7 +37,10 @@ export class Sum extends Reduction {
   }
 }
 
-/** ∂(max x)/∂xᵢ = [xᵢ = max] / (number of maxima): ties share the gradient evenly, like torch.amax */
+/**
+ * ∂(max x)/∂xᵢ = [xᵢ = max] / (number of maxima): ties share the gradient evenly, like torch.amax.
+ * Where the max is NaN no cell equals it, and the gradient is NaN, as in PyTorch.
+ */
 export class Max extends Reduction {
   forward(x: TensorData): TensorData {
     const out = x.amax(this.axes);
@@ -46,11 +49,77 @@ export class Max extends Reduction {
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
-    // x ≤ max everywhere, so [x = max] = 1 − [x < max]: one comparison finds the cells that lose.
-    const loses = x.cmplt(out.expand(x.shape));
-    const cells = x.shape.reduce((n, d, i) => (this.axes.includes(i) ? n * d : n), 1);
-    const count = fill(cells, out).sub(loses.sum(this.axes));
-    const share = this.kept(grad).div(count).expand(x.shape);
-    return [loses.where(fill(0, x), share)];
+    // x ≤ max everywhere, so [x = max] = 1 − [x < max], unless the max is NaN: then no cell counts.
+    const maxIsNumber = fill(1, out).sub(isNan(out)).expand(x.shape);
+    const isMax = fill(1, x).sub(x.cmplt(out.expand(x.shape))).mul(maxIsNumber);
+    const share = this.kept(grad).div(isMax.sum(this.axes));
+    return [share.expand(x.shape).mul(isMax)];
+  }
+}
+
+/**
+ * max over the axes, with the gradient sent to one cell: ∂(max x)/∂xᵢ = [i is the first maximum],
+ * first in row-major order over the reduced axes; where there is a NaN, the max is NaN and the last
+ * NaN is picked. This is the cell PyTorch's CPU max_pool2d picks (its scan keeps a value only when
+ * it is larger than the best so far, or NaN). `candidates`, when given (x's shape, 1 or 0), marks
+ * the cells that may be picked: pooling passes 0 for padding, which PyTorch's scan never visits.
+ */
+export class PickMax extends Reduction {
+  constructor(axes: readonly number[], keepdim: boolean, private readonly candidates?: TensorData) {
+    super(axes, keepdim);
+  }
+  forward(x: TensorData): TensorData {
+    const out = x.amax(this.axes);
+    this.saveForBackward(x, out);
+    return this.finish(x, out);
+  }
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [x, out] = this.savedTensors;
+    const score = this.pickScore(x, out);
+    // Scores are distinct except −∞, and none is above the best: the picked cell is the one not below it.
+    const picked = fill(1, x).sub(score.cmplt(score.amax(this.axes).expand(x.shape)));
+    return [this.kept(grad).expand(x.shape).mul(picked)];
+  }
+  /**
+   * A score whose largest value is at the picked cell: n + position for NaN (n cells), −position for
+   * a cell not below the max (when the max is NaN that is every cell, but the NaNs score higher), −∞ else.
+   */
+  private pickScore(x: TensorData, out: TensorData): TensorData {
+    const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
+    const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
+    // Computed on the small position tensor, then expanded: ops between two expanded operands are slow.
+    const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape);
+    const maximum = x.cmplt(out.expand(x.shape)).where(fill(-Infinity, x), position.neg().expand(x.shape));
+    const score = isNan(x).where(position.add(fill(cells, position)).expand(x.shape), maximum);
+    return this.candidates ? this.candidates.where(score, fill(-Infinity, x)) : score;
+  }
+}
+
+/**
+ * Standard deviation over the axes, √(Σ(x − x̄)² / (n − c)) with correction c.
+ * ∂std/∂xᵢ = (xᵢ − x̄) / ((n − c)·std), and 0 where std = 0 (PyTorch's rule: a constant row gets
+ * gradient 0, not 0/0).
+ */
+export class Std extends Reduction {
+  constructor(axes: readonly number[], keepdim: boolean, private readonly correction: number) {
+    super(axes, keepdim);
+  }
+  forward(x: TensorData): TensorData {
+    const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
+    const mean = x.sum(this.axes).div(TensorData.const(cells, this.reducedShape(x)));
+    const centered = x.sub(mean.expand(x.shape));
+    const divisor = TensorData.const(Math.max(cells - this.correction, 0), mean.shape);
+    const std = centered.mul(centered).sum(this.axes).div(divisor).sqrt();
+    this.saveForBackward(centered, std, divisor);
+    return this.finish(x, std);
+  }
+  backward(grad: TensorData): (TensorData | null)[] {
+    const [centered, std, divisor] = this.savedTensors;
+    const isZero = same(std, fill(0, std));
+    const scale = isZero.where(fill(0, std), this.kept(grad).div(std.mul(divisor)));
+    return [scale.expand(centered.shape).mul(centered)];
+  }
+  private reducedShape(x: TensorData): number[] {
+    return x.shape.map((d, i) => (this.axes.includes(i) ? 1 : d));
   }
 }

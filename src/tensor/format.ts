@@ -50,12 +50,23 @@ export function formatTensor(values: readonly number[], shape: readonly number[]
 
 /**
  * PyTorch's name for a backward node. A built-in op's node prints with PyTorch's variant number,
- * tsgrad's 'MulBackward' as `grad_fn=<MulBackward0>`; a user-defined Function prints as PyTorch prints
+ * tsgrad's 'MulBackward' as `grad_fn=<MulBackward0>`, or with PyTorch's name where it differs
+ * ('PowNumberBackward' is `PowBackward0`); a user-defined Function prints as PyTorch prints
  * a custom autograd.Function, without one: `grad_fn=<CubeBackward>`.
  */
 export function gradFnSuffix(gradFn: string, builtIn: boolean): string {
-  return `grad_fn=<${builtIn ? `${gradFn}0` : gradFn}>`;
+  if (!builtIn) return `grad_fn=<${gradFn}>`;
+  return `grad_fn=<${PYTORCH_NODE_NAMES[gradFn] ?? `${gradFn}0`}>`;
 }
+
+/** Built-in nodes whose PyTorch name is not tsgrad's name + '0': another variant, or another name. */
+const PYTORCH_NODE_NAMES: Record<string, string> = {
+  PowNumberBackward: 'PowBackward0', // x.pow(2)
+  PowBackward: 'PowBackward1', // x.pow(tensor)
+  ClampBackward: 'ClampBackward1',
+  PickMaxBackward: 'MaxPool2DWithIndicesBackward0',
+  Conv2dBackward: 'ConvolutionBackward0',
+};
 
 /** A shape as Python prints a tuple: `(2, 3)`, `(4,)`, `()`. */
 export function pythonTuple(shape: readonly number[]): string {

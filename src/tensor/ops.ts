@@ -99,10 +99,14 @@ export function cumsum(x: Tensor, dim: number): Tensor {
   return apply(new F.Cumsum(normalizeAxis(dim, x.ndim, 'cumsum')), x);
 }
 
-/** ELU: x for x > 0, α(eˣ − 1) otherwise; the exponential only sees x ≤ 0, so it never overflows. */
+/**
+ * ELU: α(eˣ − 1) for x ≤ 0, x otherwise; the exponential only sees x ≤ 0, so it never overflows.
+ * As in PyTorch, the gradient at 0 is α (the x ≤ 0 side), and NaN takes the other side (gradient 1).
+ */
 export function elu(x: Tensor, alpha: number): Tensor {
-  const negative = Tensor.where(x.gt(0), 0, x);
-  return Tensor.where(x.gt(0), x, negative.exp().sub(1).mul(alpha));
+  const atMostZero = x.le(0);
+  const negative = Tensor.where(atMostZero, x, 0);
+  return Tensor.where(atMostZero, negative.exp().sub(1).mul(alpha), x);
 }
 
 /** Removes the size-1 dims among `dims` (others stay, as in PyTorch). */

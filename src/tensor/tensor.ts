@@ -342,22 +342,14 @@ export class Tensor {
   minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other, 'minimum').neg()).neg(); }
 
   /**
-   * xᵉ. Integer exponents use repeated multiplication (exact, and defined for negative x and at 0);
-   * other exponents use exp(e·ln x), which is NaN for negative x, as in PyTorch.
+   * xᵉ, with PyTorch's rules: a number exponent that is an integer uses repeated multiplication
+   * (exact); other exponents give NaN for negative x, except a tensor exponent holding an integer
+   * (`tensor(-2).pow(tensor(2))` is 4); x⁰ = 1. See `Pow` and `PowNumber` for the gradients.
    */
   pow(exponent: Tensor | number): Tensor {
     tensorOrNumberArg(exponent, 'pow', 'exponent');
-    if (typeof exponent !== 'number' || !Number.isInteger(exponent)) return this.log().mul(exponent).exp();
-    if (exponent < 0) return this.pow(-exponent).reciprocal();
-    if (exponent === 0) return this.mul(0).add(1);
-    // Square-and-multiply: x^13 = x^8 · x^4 · x.
-    let result: Tensor | null = null;
-    let square: Tensor = this;
-    for (let e = exponent; e > 0; e = Math.floor(e / 2)) {
-      if (e % 2 === 1) result = result ? result.mul(square) : square;
-      if (e > 1) square = square.mul(square);
-    }
-    return result as Tensor;
+    if (typeof exponent === 'number') return apply(new F.PowNumber(exponent), this);
+    return this.binary(new F.Pow(), exponent, 'pow');
   }
 
   /** −x */
@@ -376,8 +368,8 @@ export class Tensor {
   sigmoid(): Tensor { return apply(new F.Sigmoid(), this); }
   /** cos x = sin(x + π/2) */
   cos(): Tensor { return this.add(Math.PI / 2).sin(); }
-  /** tanh x = 2σ(2x) − 1 */
-  tanh(): Tensor { return this.mul(2).sigmoid().mul(2).sub(1); }
+  /** tanh x, accurate to float32 also near 0 (see `Tanh`) */
+  tanh(): Tensor { return apply(new F.Tanh(), this); }
   /** |x| = relu(x) + relu(−x), so its gradient at 0 is 0, as in PyTorch */
   abs(): Tensor { return this.relu().add(this.neg().relu()); }
   /** 1/x */
@@ -386,14 +378,11 @@ export class Tensor {
   /** ELU: x for x > 0, α(eˣ − 1) otherwise. */
   elu(alpha = 1): Tensor { return ops.elu(this, numberArg(alpha, 'elu', 'alpha')); }
 
-  /** Limits values to [min, max]; either bound may be left out. */
+  /** Limits values to [min, max]; either bound may be left out. The gradient is 1 at the bounds, as in PyTorch. */
   clamp(min?: number, max?: number): Tensor {
     optionalNumberArg(min, 'clamp', 'min'); optionalNumberArg(max, 'clamp', 'max');
     if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
-    let out: Tensor = this;
-    if (min !== undefined) out = out.maximum(min);
-    if (max !== undefined) out = out.minimum(max);
-    return out;
+    return apply(new F.Clamp(min, max), this);
   }
 
   /** 1 where this < other, else 0 (no gradient). */
@@ -401,13 +390,13 @@ export class Tensor {
   /** 1 where this > other, else 0 (no gradient). */
   gt(other: Tensor | number): Tensor { return this.compare(other, 'gt', (a, b) => b.cmplt(a)); }
   /** 1 where this ≤ other, else 0 (no gradient). */
-  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => F.equal(b.cmplt(a), TensorData.const(0, a.shape))); }
+  le(other: Tensor | number): Tensor { return this.compare(other, 'le', (a, b) => a.cmplt(b).add(F.same(a, b))); }
   /** 1 where this ≥ other, else 0 (no gradient). */
-  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => F.equal(a.cmplt(b), TensorData.const(0, a.shape))); }
-  /** 1 where this = other, else 0 (no gradient). */
-  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.equal(a, b)); }
-  /** 1 where this ≠ other, else 0 (no gradient). */
-  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => a.cmplt(b).add(b.cmplt(a))); }
+  ge(other: Tensor | number): Tensor { return this.compare(other, 'ge', (a, b) => b.cmplt(a).add(F.same(a, b))); }
+  /** 1 where this = other, else 0; NaN equals nothing, as in PyTorch (no gradient). */
+  eq(other: Tensor | number): Tensor { return this.compare(other, 'eq', (a, b) => F.same(a, b)); }
+  /** 1 where this ≠ other, else 0; 1 where either is NaN (no gradient). */
+  ne(other: Tensor | number): Tensor { return this.compare(other, 'ne', (a, b) => TensorData.const(1, a.shape).sub(F.same(a, b))); }
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
@@ -446,13 +435,14 @@ export class Tensor {
     return this.neg().max(dim, keepdim).neg();
   }
 
-  /** Index of the first largest value along `dim`; over the flattened tensor when `dim` is left out. */
+  /** Index of the first largest value along `dim` (the first NaN, if any, as in PyTorch); over the flattened tensor when `dim` is left out. */
   argmax(dim?: number, keepdim = false): Tensor {
     reductionArgs(optionalIntArg(dim, 'argmax', 'dim'), keepdim, 'argmax');
     if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
     const axis = normalizeAxis(dim, this.ndim, 'argmax');
     const x = this.data;
-    const isMax = F.equal(x, x.amax([axis]).expand(x.shape));
+    // A NaN is the max (amax lets it win), and no value equals it: the NaN cells are the candidates then.
+    const isMax = F.same(x, x.amax([axis]).expand(x.shape)).max(F.isNan(x));
     const index = TensorData.fromArray(Array.from({ length: x.shape[axis] }, (_, i) => i), [x.shape[axis]])
       .reshape(x.shape.map((d, i) => (i === axis ? d : 1))).expand(x.shape);
     // The first maximum: the smallest index among the maxima, as −max(−index).
@@ -484,10 +474,10 @@ export class Tensor {
     return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
   }
 
-  /** Standard deviation: √var (see var for `correction`). */
+  /** Standard deviation: √var (see var for `correction`); its gradient is 0 where it is 0, as in PyTorch. */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
     reductionArgs(dim, keepdim, 'std'); numberArg(correction, 'std', 'correction');
-    return this.var(dim, keepdim, correction).sqrt();
+    return apply(new F.Std(this.axes(dim, 'std'), keepdim, correction), this);
   }
 
   // ---- movement ---------------------------------------------------------------------------------
@@ -796,7 +786,11 @@ export class Tensor {
   /** Largest value in each window over the last two dims; stride defaults to the kernel size. */
   maxPool2d(kernel: number | [number, number], stride?: number | [number, number], padding: number | [number, number] = 0): Tensor {
     const { windows, cellAxes } = this.poolWindows('maxPool2d', kernel, stride, padding, -Infinity);
-    return windows.max(cellAxes);
+    // PickMax, not max: PyTorch sends a window's gradient to one cell, the first maximum, even on ties,
+    // and never to padding (1 marks the input's own cells, found by pooling ones padded with 0).
+    const padded = pairArg(padding, 'maxPool2d', 'padding', 0).some((p) => p > 0);
+    const ownCells = padded ? Tensor.onesLike(this).poolWindows('maxPool2d', kernel, stride, padding, 0).windows.data : undefined;
+    return apply(new F.PickMax(windows.axes(cellAxes, 'maxPool2d'), false, ownCells), windows);
   }
 
   /** Mean of each window over the last two dims (padding cells count, as in PyTorch's default). */
@@ -842,22 +836,23 @@ export class Tensor {
     return reduceLoss(diff.mul(diff), options.reduction, 'mseLoss');
   }
 
-  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch. */
+  /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch (see `BinaryCrossEntropy`). */
   binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     lossArgs(target, options, 'binaryCrossEntropy');
     this.checkSameShape(target, 'binaryCrossEntropy');
-    const logP = this.log().clamp(-100);
-    const logNotP = this.neg().add(1).log().clamp(-100);
-    const losses = target.mul(logP).add(target.neg().add(1).mul(logNotP)).neg();
-    return reduceLoss(losses, options.reduction, 'binaryCrossEntropy');
+    this.data.toFlat().forEach((p, i) => {
+      if (!(p >= 0 && p <= 1)) {
+        throw new RangeError(`binaryCrossEntropy: input ${p} at position ${i} is not a probability in [0, 1]; for logits use binaryCrossEntropyWithLogits`);
+      }
+    });
+    return reduceLoss(apply(new F.BinaryCrossEntropy(), this, target), options.reduction, 'binaryCrossEntropy');
   }
 
-  /** Binary cross-entropy on logits x, computed stably as max(x,0) − x·t + ln(1 + e^−|x|). */
+  /** Binary cross-entropy on logits x, computed stably; its gradient is σ(x) − t (see `BinaryCrossEntropyWithLogits`). */
   binaryCrossEntropyWithLogits(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
     lossArgs(target, options, 'binaryCrossEntropyWithLogits');
     this.checkSameShape(target, 'binaryCrossEntropyWithLogits');
-    const losses = this.relu().sub(this.mul(target)).add(this.abs().neg().exp().add(1).log());
-    return reduceLoss(losses, options.reduction, 'binaryCrossEntropyWithLogits');
+    return reduceLoss(apply(new F.BinaryCrossEntropyWithLogits(), this, target), options.reduction, 'binaryCrossEntropyWithLogits');
   }
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
@@ -1047,7 +1042,8 @@ function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
     }
   });
   const oneHot = Tensor.arange(classes).reshape([1, classes]).eq(target.detach().reshape([n, 1]));
-  return logProbs.mul(oneHot).sum(1);
+  // where, not mul: a −∞ log-probability of another class must not make 0·(−∞) = NaN.
+  return Tensor.where(oneHot, logProbs, 0).sum(1);
 }
 
 function reduceLoss(losses: Tensor, reduction: Reduction = 'mean', op: string): Tensor {
