@@ -17,7 +17,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'fs';
 import * as path from 'path';
-import { apply, Function, manualSeed, nn, renderSvg, Tensor, tensor, TensorData, traceBackward, type BackwardTrace } from '../src';
+import { apply, Function, graphLabel, graphOf, manualSeed, nn, renderSvg, Tensor, tensor, TensorData, traceBackward, type BackwardTrace, type GraphInput } from '../src';
 
 /** One figure: a file name in docs/figures/ and its SVG text. */
 export interface Figure {
@@ -25,26 +25,15 @@ export interface Figure {
   svg: string;
 }
 
-/** Every tensor the root depends on, the root included. */
-function graphOf(root: Tensor): Tensor[] {
-  const seen = new Set<Tensor>([root]);
-  const stack = [root];
-  while (stack.length) {
-    for (const input of (stack.pop() as Tensor).node?.inputs ?? []) {
-      if (!seen.has(input)) {
-        seen.add(input);
-        stack.push(input);
-      }
-    }
-  }
-  return [...seen];
+/** The creation number of a graph item: a node's own, a leaf's, a constant's tensor. */
+function orderOf(item: GraphInput): number {
+  return 'fn' in item || 'data' in item ? item.id : item.tensorId;
 }
 
-/** `names`, plus #1, #2, ... for the other tensors of the graph, in creation order. */
-function nameEverything(root: Tensor, names: Record<string, Tensor>): Record<string, Tensor> {
-  const named = new Set(Object.values(names));
-  const rest = graphOf(root).filter((t) => !named.has(t)).sort((a, b) => a.id - b.id);
-  return { ...names, ...Object.fromEntries(rest.map((t, i) => [`#${i + 1}`, t])) };
+/** `names`, plus #1, #2, ... for the other items of the graph, in creation order. */
+function nameEverything(root: Tensor, names: Record<string, Tensor>): Record<string, Tensor | GraphInput> {
+  const rest = graphOf(root).filter((item) => graphLabel(item, names).startsWith('#')).sort((a, b) => orderOf(a) - orderOf(b));
+  return { ...names, ...Object.fromEntries(rest.map((item, i) => [`#${i + 1}`, item])) };
 }
 
 /** Renumbers Graphviz's node names t<id> and f<id> in order of first appearance. */
@@ -124,9 +113,33 @@ async function cube(): Promise<Figure> {
   return draw('cube.svg', loss, { x, y, loss }, trace);
 }
 
+/** The in-place example of docs/autograd.md: c = a.detach(); c.div_(b); the division joins c's history. */
+async function inPlaceDiv(): Promise<Figure> {
+  const a = tensor([2, 4], { requiresGrad: true });
+  const b = tensor([1, 2], { requiresGrad: true });
+  const c = a.detach();
+  c.div_(b);
+  const loss = c.add(b).sum();
+  const trace = traceBackward(() => loss.backward());
+  return draw('inplace-div.svg', loss, { a, b, c, loss }, trace);
+}
+
+/** An in-place op through a view: h's history gets CopySlices, and `before` still reads h's old node. */
+async function inPlaceView(): Promise<Figure> {
+  const x = tensor([1, 2, 3], { requiresGrad: true });
+  const w = tensor([10, 20], { requiresGrad: true });
+  const h = x.mul(2);
+  const before = h.exp();
+  const v = h.narrow(0, 0, 2);
+  v.mul_(w);
+  const loss = before.add(h).sum();
+  const trace = traceBackward(() => loss.backward());
+  return draw('inplace-view.svg', loss, { x, w, h, before, v, loss }, trace);
+}
+
 /** Every figure, in memory. */
 export async function makeFigures(): Promise<Figure[]> {
-  return [await autogradExample(), await broadcastMul(), await tinyMlp(), await cube()];
+  return [await autogradExample(), await broadcastMul(), await tinyMlp(), await cube(), await inPlaceDiv(), await inPlaceView()];
 }
 
 /** The repository root: the nearest folder above this file that holds package.json. */

@@ -8,7 +8,7 @@
  * checks fails this suite until it gets a row (and its checks).
  * Also: what tensor() accepts, varargs sizes, dtype, and the size-like arguments of conv, pool and pad.
  */
-import { nn, Tensor, TensorData, tensor } from '../src';
+import { nn, Tensor, tensor } from '../src';
 
 /** One argument: a factory for a valid value, and whether leaving it out (or null) is valid. */
 interface Arg {
@@ -59,9 +59,12 @@ const methods: Record<string, Case> = {
   numel: none, toArray: none, detach: none, clone: none, toString: none,
   item: { self: () => tensor(3), args: [] },
   dispose: none,
-  backward: { self: () => tensor(2, { requiresGrad: true }).mul(1), args: [optTensor(() => tensor(1))] },
+  backward: {
+    self: () => tensor(2, { requiresGrad: true }).mul(1),
+    args: [{ good: () => tensor(1), optional: true, options: true, bad: [1.5, [1, 2], { gradient: 'a' }, { retainGraph: 'yes' }] }],
+  },
+  requiresGrad_: { args: [optBool(true)] },
   retainGrad: { self: () => tensor(2, { requiresGrad: true }).mul(1), args: [] },
-  accumulateGrad: { args: [{ good: () => TensorData.fromArray([1, 2, 3, 4], [2, 2]), bad: [x22(), 1] }] },
   add: binary, sub: binary, mul: binary, div: binary, maximum: binary, minimum: binary,
   pow: binary,
   neg: none, exp: none, log: none, sqrt: none, sin: none, relu: none, sigmoid: none, cos: none, tanh: none, abs: none, reciprocal: none,

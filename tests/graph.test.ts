@@ -68,7 +68,7 @@ describe('traceBackward', () => {
     const loss = c.sum();
     const names = { x, y, a, b, c, loss };
     const trace = traceBackward(() => loss.backward());
-    expect(trace.events.map((e) => `${e.kind} ${Object.entries(names).find(([, t]) => t === e.tensor)?.[0]} ${e.lock}`)).toEqual([
+    expect(trace.events.map((e) => `${e.kind} ${Object.entries(names).find(([, t]) => t === e.at || t.node === e.at)?.[0]} ${e.lock}`)).toEqual([
       'start loss 0', 'fire loss 0',
       'arrive c 0', 'fire c 0',
       'arrive a 1', 'arrive b 0', // a waits for its second consumer (exp)

@@ -6,7 +6,10 @@
  */
 import type { TensorData } from '../data';
 import { Function } from './function';
-import { fill, isInteger, isNan, isOddInteger, same } from './helpers';
+import { fill, isInteger, isNan, isOddInteger, same, zeros } from './helpers';
+
+/** What Mul and Div keep in place of an input no needed gradient reads (as in PyTorch, which saves only what backward uses). */
+const notSaved = zeros([]);
 
 /** ∂(a+b)/∂a = 1, ∂(a+b)/∂b = 1 */
 export class Add extends Function {
@@ -31,7 +34,8 @@ export class Sub extends Function {
 /** ∂(a·b)/∂a = b, ∂(a·b)/∂b = a */
 export class Mul extends Function {
   forward(a: TensorData, b: TensorData): TensorData {
-    this.saveForBackward(a, b);
+    const [needA, needB] = this.needsInputGrad;
+    this.saveForBackward(needB ? a : notSaved, needA ? b : notSaved);
     return a.mul(b);
   }
   backward(grad: TensorData): (TensorData | null)[] {
@@ -43,7 +47,8 @@ export class Mul extends Function {
 /** ∂(a/b)/∂a = 1/b, ∂(a/b)/∂b = −a/b² */
 export class Div extends Function {
   forward(a: TensorData, b: TensorData): TensorData {
-    this.saveForBackward(a, b);
+    const [needA, needB] = this.needsInputGrad;
+    this.saveForBackward(needB ? a : notSaved, needA || needB ? b : notSaved);
     return a.div(b);
   }
   backward(grad: TensorData): (TensorData | null)[] {

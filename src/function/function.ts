@@ -45,7 +45,7 @@ export abstract class Function {
   /** The values saved in forward, in the order given; throws if one was modified in place since. */
   protected get savedTensors(): TensorData[] {
     if (this.released) {
-      throw new Error(`${this.name}: its saved tensors were freed by an earlier backward; run the forward pass again before calling backward a second time`);
+      throw new Error(`${this.name}: its saved tensors were freed by an earlier backward; pass backward({ retainGraph: true }) to keep them for a second backward, or run the forward pass again`);
     }
     return this.saved.map(({ data, version }, i) => {
       if (data.version !== version) {

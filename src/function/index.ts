@@ -8,5 +8,6 @@ export { Sum, Max, PickMax, Std } from './reduce';
 export { BinaryCrossEntropy, BinaryCrossEntropyWithLogits } from './loss';
 export { Reshape, Permute, Expand, Pad, Shrink, Stride, Window, Copy } from './movement';
 export { Matmul, Conv2d, type Conv2dOptions } from './linalg';
+export { Overwrite, CopySlices, ViewReplay, viewInto } from './inplace';
 export { equal, isNan, same } from './helpers';
 export { Index, IndexPut, Cat, Cumsum, indexData, indexPutInto, indexedShape, type IndexPlan, type BasicIndex, type AdvancedIndex } from './indexing';

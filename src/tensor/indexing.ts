@@ -7,10 +7,11 @@
  * Index values are read on the host to be checked (an index out of range is an error naming the
  * dim, as in PyTorch, never a wrong cell). The Tensor methods delegate here in one line each.
  *
- * May import: src/data, src/function, ./tensor (used at call time only).
+ * May import: src/data, src/function, ./inplace, ./tensor (used at call time only).
  */
-import { formatShape, normalizeAxis, numel, type NestedArray, type TensorData } from '../data';
+import { formatShape, normalizeAxis, numel, type NestedArray } from '../data';
 import * as F from '../function';
+import { writeInPlace } from './inplace';
 import { apply, broadcastShapes, Tensor, tensor } from './tensor';
 
 /** Python's `slice(start, stop, step)`, i.e. `start:stop:step`; null leaves a bound at its default. */
@@ -236,10 +237,10 @@ export function indexPut(x: Tensor, items: readonly IndexItem[], values: Tensor 
   return apply(new F.IndexPut(plan, accumulate), x, assignedValues(x, plan, values, 'indexPut'));
 }
 
-/** What `indexPut_` writes into x's storage: x's values with x[items] = values (or += with accumulate). */
-export function indexPutData(x: Tensor, items: readonly IndexItem[], values: Tensor | number, accumulate: boolean): TensorData {
+/** `x.indexPut_(items, values, accumulate)`: x[items] = values (or +=) in place, recorded in x's history like the other in-place ops. */
+export function indexPutInPlace(x: Tensor, items: readonly IndexItem[], values: Tensor | number, accumulate: boolean): void {
   const plan = indexPlan(x, items, 'indexPut_');
-  return new F.IndexPut(plan, accumulate).forward(x.data, assignedValues(x, plan, values, 'indexPut_').data);
+  writeInPlace(x, 'indexPut_', new F.IndexPut(plan, accumulate), assignedValues(x, plan, values, 'indexPut_'));
 }
 
 /** The plan of `gather`/`scatter` along `dim`: out[i][j][k] = x[i][index[i][j][k]][k] (for dim 1). */

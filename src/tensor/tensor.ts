@@ -6,13 +6,13 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./indexing and ./ops
- * (whose functions the indexing and extra-op methods delegate to; checks, indexing and ops import this
- * file back, used at call time only).
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./inplace, ./indexing
+ * and ./ops (whose functions the in-place, indexing and extra-op methods delegate to; checks, inplace,
+ * indexing and ops import this file back, used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
-import { runBackward } from './autograd';
+import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
 import {
   creationArgs, dimsArg, intArg, likeArgs, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalDimsArg, optionalIntArg,
   optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizeArg, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
@@ -20,6 +20,7 @@ import {
 } from './checks';
 import { formatTensor, gradFnSuffix } from './format';
 import { isGradEnabled } from './gradMode';
+import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
 import type { IndexItem } from './indexing';
 import * as ops from './ops';
@@ -50,15 +51,28 @@ export interface Conv2dArgs {
   groups?: number;
 }
 
-/** The graph link of a tensor produced by an op: the Function that made it and the tensors it read. */
-export interface GraphNode {
-  /** The Function instance that ran forward and will run backward. */
-  readonly fn: F.Function;
-  /** The tensors it read, in the order its forward took them. */
-  readonly inputs: readonly Tensor[];
+/** Options of `Tensor.backward` (PyTorch's `gradient` and `retain_graph`). */
+export interface BackwardOptions {
+  /** d(loss)/d(this); may be left out when this tensor has one element. */
+  gradient?: Tensor;
+  /** Keep the graph (saved values and locks) so that another backward can go through it again (default false). */
+  retainGraph?: boolean;
 }
 
-let tensorsCreated = 0;
+/** How a view was made from its base: the base, the movement Functions in order, and the base's node when the view's node was made. */
+export interface ViewLink {
+  /** The tensor whose storage the view reads (itself not a view). */
+  readonly base: Tensor;
+  /** The movement Functions from the base to the view. */
+  readonly chain: readonly F.Function[];
+  /** The base's node when this view's node was recorded; when the base's node changes, the view's is made again. */
+  baseNode: GraphNode | null;
+  /** True when the view (or a view it was made from) was made inside noGrad: it never joins the base's history. */
+  readonly madeInNoGrad: boolean;
+}
+
+/** The Functions whose result is a view of their input (when the data layer could make one). */
+const viewFunctions = [F.Reshape, F.Permute, F.Expand, F.Shrink, F.Stride, F.Window, F.Index];
 
 /** tsgrad's own Function classes (their nodes print with PyTorch's variant number, `MulBackward0`). */
 const BUILT_IN_FUNCTIONS = new Set<unknown>(Object.values(F));
@@ -71,15 +85,55 @@ const BUILT_IN_FUNCTIONS = new Set<unknown>(Object.values(F));
 export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   const recording = isGradEnabled();
   fn.needsInputGrad = inputs.map((t) => recording && t.requiresGrad);
+  // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
+  const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
-  if (fn.needsInputGrad.some(Boolean)) {
-    out.requiresGrad = true;
-    out.node = { fn, inputs };
-    for (const input of inputs) if (input.requiresGrad && input.node !== null) input.lock++;
-  }
+  if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
+  if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
 
+/** What the graph keeps of a tensor read by an op: its node, itself (a leaf that requires grad), or its id, shape and version. */
+export function graphInputOf(t: Tensor): GraphInput {
+  return t.node ?? (t.requiresGrad ? t : new ConstantInput(t.id, t.shape, t.version));
+}
+
+/** A new node that wrote `target`, reading `inputs`; every input node's lock goes up by one. */
+export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor, id = nextId()): GraphNode {
+  const node = new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  node.countEdges();
+  return node;
+}
+
+/** The node of a view whose base changed in place: it reads the base's new node. Counted only once used (see autograd.ts), so reading `gradFn` adds no consumer to the base. */
+function viewReplayNode(view: Tensor, chain: readonly F.Function[], baseNode: GraphNode): GraphNode {
+  const fn = new F.ViewReplay(chain);
+  fn.needsInputGrad = [true];
+  return new GraphNode(fn, [baseNode], view.id, view.shape, view.version);
+}
+
+/** Adds a gradient to `t.grad` (a packed copy, so later in-place changes to either stay separate); called by the engine. */
+export function accumulateGrad(t: Tensor, grad: TensorData): void {
+  const current = t.grad;
+  t.grad = new Tensor(current ? current.data.add(grad) : grad.clone());
+}
+
+/** Remembers that `out` is a view of `input` (so of `input`'s base), for in-place ops through it. */
+function linkView(out: Tensor, fn: F.Function, input: Tensor, inNoGrad: boolean): void {
+  if (!out.data.sharesStorageWith(input.data)) return;
+  const parent = input.viewOf;
+  const base = parent?.base ?? input;
+  const madeInNoGrad = inNoGrad || (parent?.madeInNoGrad ?? false);
+  out.viewOf = { base, chain: [...(parent?.chain ?? []), fn], baseNode: base.node, madeInNoGrad };
+}
+
+let nonLeafGradWarned = false;
+let middleWarned = false;
+
+/**
+ * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
+ * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
+ */
 /**
  * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
  * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
@@ -91,22 +145,92 @@ export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor 
 export class Tensor {
   /** The values, as a view onto float32 storage. */
   readonly data: TensorData;
-  /** Whether gradients flow to (and, for a leaf, accumulate in) this tensor. */
-  requiresGrad: boolean;
-  /** d(root)/d(this) after backward: set on leaves, and on other tensors after `retainGrad()`. */
-  grad: Tensor | null = null;
-  /** The op that produced this tensor, or null for a leaf. Used by autograd. */
-  node: GraphNode | null = null;
-  /** Consumers that have not yet sent their gradient in backward (see autograd.ts). */
-  lock = 0;
-  /** Creation order; consumers always have a larger id than their inputs. */
-  readonly id = ++tensorsCreated;
-  /** True after `retainGrad()`: this non-leaf keeps its `.grad` (leaves always do). */
-  retainsGrad = false;
+  /** Creation order, shared with graph nodes; consumers always have a larger id than their inputs. */
+  readonly id = nextId();
+  /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
+  viewOf: ViewLink | null = null;
+  private leafRequiresGrad: boolean;
+  private retaining = false;
+  private currentNode: GraphNode | null = null;
+  private gradValue: Tensor | null = null;
 
   constructor(data: TensorData, options: TensorOptions = {}) {
     this.data = tensorDataArg(data, 'Tensor', 'data');
+    this.leafRequiresGrad = false;
     this.requiresGrad = tensorOptionsArg(options, 'Tensor').requiresGrad ?? false;
+  }
+
+  /**
+   * The newest op that wrote this tensor, or null for a leaf (see autograd.ts). For a view whose
+   * base was changed in place since, a node that reads the base's new history is made first.
+   */
+  get node(): GraphNode | null {
+    const view = this.viewOf;
+    if (view !== null && !view.madeInNoGrad && view.base.node !== view.baseNode) {
+      view.baseNode = view.base.node;
+      this.node = view.baseNode === null ? null : viewReplayNode(this, view.chain, view.baseNode);
+    }
+    return this.currentNode;
+  }
+
+  /** Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own. */
+  set node(node: GraphNode | null) {
+    if (this.retaining && this.currentNode !== null) this.currentNode.retainer = null;
+    if (this.retaining && node !== null) node.retainer = this;
+    this.currentNode = node;
+  }
+
+  /** True after `retainGrad()` on a non-leaf: it keeps its `.grad` (leaves always do); PyTorch's `retains_grad`. */
+  get retainsGrad(): boolean {
+    return this.retaining;
+  }
+
+  /** Recorded ops that read this tensor's node and have not sent their gradient in backward yet (see autograd.ts). */
+  get lock(): number {
+    return this.node?.lock ?? 0;
+  }
+
+  /** Whether gradients flow to this tensor: set by the user on a leaf; always true for a tensor made by a recorded op. */
+  get requiresGrad(): boolean {
+    return this.leafRequiresGrad || this.node !== null;
+  }
+
+  /** Settable on leaves only, as in PyTorch (`requiresGrad_(true)` accepts a tensor made by an op, which already requires grad). */
+  set requiresGrad(value: boolean) {
+    if (typeof value !== 'boolean') throw new TypeError(`requiresGrad: expected true or false, got ${String(value)}`);
+    if (this.node !== null) {
+      throw new Error(
+        `requiresGrad: only a leaf tensor's flag can change; this one was made by ${this.gradFn}. ` +
+        (value ? 'It already requires grad (requiresGrad_(true) accepts that)' : 'To use its values without gradients, take t.detach()'),
+      );
+    }
+    this.leafRequiresGrad = value;
+  }
+
+  /** Sets `requiresGrad` and returns this; `true` on a tensor made by an op changes nothing (it already requires grad), as in PyTorch. */
+  requiresGrad_(value = true): this {
+    optionalBoolArg(value, 'requiresGrad_', 'value');
+    if (value === true && this.node !== null) return this;
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /**
+   * d(root)/d(this) after backward: set on leaves, and on other tensors after `retainGrad()`.
+   * Reading it on a non-leaf that does not retain it warns once, as PyTorch does.
+   */
+  get grad(): Tensor | null {
+    if (this.gradValue === null && !this.retaining && this.node !== null) warnNonLeafGrad();
+    return this.gradValue;
+  }
+
+  /** Sets `.grad`: null, or a tensor of this tensor's shape. */
+  set grad(value: Tensor | null) {
+    if (value !== null && !(value instanceof Tensor)) throw new TypeError(`grad: expected a Tensor or null, got ${typeof value}`);
+    if (value !== null && !shapesEqual(value.shape, this.shape)) {
+      throw new RangeError(`grad: the assigned gradient has shape ${formatShape(value.shape)}, but this tensor has shape ${formatShape(this.shape)}; they must be equal`);
+    }
+    this.gradValue = value;
   }
 
   // ---- creation -------------------------------------------------------------------------------
@@ -281,23 +405,29 @@ export class Tensor {
 
   /**
    * Computes d(this)/d(leaf) for every leaf that requires grad and adds it to `leaf.grad`.
-   * `gradient` is d(loss)/d(this); it may be left out when this tensor has one element.
+   * Takes d(loss)/d(this) (`gradient`, which may be left out when this tensor has one element),
+   * either alone or as `{ gradient, retainGraph }`.
    */
-  backward(gradient?: Tensor): void {
-    gradient = optionalTensorArg(gradient, 'backward', 'gradient');
+  backward(options?: Tensor | BackwardOptions): void {
+    if (Array.isArray(options)) tensorArg(options, 'backward', 'gradient'); // an array is not { gradient, retainGraph }
+    const { gradient, retainGraph = false } = backwardOptions(options);
     if (!this.requiresGrad) {
       throw new Error('backward: this tensor does not require grad and has no gradFn; create the leaves with { requiresGrad: true } (and not inside noGrad)');
     }
-    if (this.lock > 0) {
+    const node = this.node;
+    if (node === null) {
+      accumulateGrad(this, this.initialGrad(gradient));
+      return;
+    }
+    if (node.fn.isReleased) {
       throw new Error(
-        `backward: this tensor (${this.gradFn}, shape ${formatShape(this.shape)}) is in the middle of a graph: ${this.lock} later op(s) use it. ` +
-        'Call backward() on the final result (the loss), or detach() the copies you keep, e.g. for logging',
+        `backward: the graph behind this tensor (${this.gradFn}) was already used by an earlier backward and is freed; ` +
+        'pass backward({ retainGraph: true }) to the earlier backward to go through the graph a second time, or run the forward pass again',
       );
     }
-    if (this.node?.fn.isReleased) {
-      throw new Error(`backward: the graph behind this tensor (${this.gradFn}) was already used by an earlier backward and is freed; run the forward pass again`);
-    }
-    runBackward(this, this.initialGrad(gradient));
+    const rootGrad = this.initialGrad(gradient);
+    if (node.lock > 0) warnMiddle(this);
+    runBackward(node, rootGrad, retainGraph);
   }
 
   private initialGrad(gradient?: Tensor): TensorData {
@@ -313,17 +443,14 @@ export class Tensor {
     return gradient.data;
   }
 
-  /** Keeps `.grad` on this non-leaf tensor after backward. */
+  /** Keeps `.grad` on this non-leaf tensor after backward; on a leaf, which keeps it anyway, changes nothing. */
   retainGrad(): this {
     if (!this.requiresGrad) throw new Error('retainGrad: this tensor does not require grad, so it will never have one');
-    this.retainsGrad = true;
+    const node = this.node;
+    if (node === null) return this;
+    this.retaining = true;
+    node.retainer = this;
     return this;
-  }
-
-  /** Adds a gradient to `.grad` (a packed copy, so later in-place changes to either stay separate). */
-  accumulateGrad(grad: TensorData): void {
-    tensorDataArg(grad, 'accumulateGrad', 'grad');
-    this.grad = new Tensor(this.grad ? this.grad.data.add(grad) : grad.clone());
   }
 
   // ---- elementwise ------------------------------------------------------------------------------
@@ -647,7 +774,8 @@ export class Tensor {
   /** PyTorch's `a[indices] = values` (`index_put_`), in place: allowed where the other in-place ops are. */
   indexPut_(indices: IndexItem[], values: Tensor | number, accumulate = false): this {
     optionalBoolArg(accumulate, 'indexPut_', 'accumulate');
-    return this.inPlace('indexPut_', () => indexing.indexPutData(this, indices, values, accumulate), 0);
+    indexing.indexPutInPlace(this, indices, values, accumulate);
+    return this;
   }
 
   /** torch.index_add: a copy with source's slices along `dim` added at the rows `index` lists (repeats add up). */
@@ -857,18 +985,18 @@ export class Tensor {
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
 
-  /** this += other, in place (see docs/autograd.md for when that is allowed). */
-  add_(other: Tensor | number): this { return this.inPlace('add_', (d, o) => d.add(o), other); }
+  /** this += other, in place; with grad on, the op joins this tensor's history (docs/autograd.md). */
+  add_(other: Tensor | number): this { return this.inPlace('add_', other); }
   /** this −= other, in place. */
-  sub_(other: Tensor | number): this { return this.inPlace('sub_', (d, o) => d.sub(o), other); }
+  sub_(other: Tensor | number): this { return this.inPlace('sub_', other); }
   /** this ·= other, in place. */
-  mul_(other: Tensor | number): this { return this.inPlace('mul_', (d, o) => d.mul(o), other); }
+  mul_(other: Tensor | number): this { return this.inPlace('mul_', other); }
   /** this /= other, in place. */
-  div_(other: Tensor | number): this { return this.inPlace('div_', (d, o) => d.div(o), other); }
+  div_(other: Tensor | number): this { return this.inPlace('div_', other); }
   /** Copies `source`'s values (broadcast to this shape) into this tensor. */
-  copy_(source: Tensor): this { return this.inPlace('copy_', (_, o) => o, tensorArg(source, 'copy_', 'source')); }
-  /** Sets every value to `value`, in place. */
-  fill_(value: number): this { return this.inPlace('fill_', (_, o) => o, numberArg(value, 'fill_', 'value')); }
+  copy_(source: Tensor): this { return this.inPlace('copy_', tensorArg(source, 'copy_', 'source')); }
+  /** Sets every value to `value` (a number, or a one-element tensor whose gradient is the sum), in place. */
+  fill_(value: number | Tensor): this { return this.inPlace('fill_', tensorOrNumberArg(value, 'fill_', 'value')); }
   /** Sets every value to 0, in place. */
   zero_(): this { return this.fill_(0); }
 
@@ -945,18 +1073,8 @@ export class Tensor {
     return { windows: apply(new F.Window([r - 2, r - 1], k, s, [1, 1]), padded), cellAxes: [-2, -1] };
   }
 
-  private inPlace(op: string, compute: (own: TensorData, other: TensorData) => TensorData, other: Tensor | number): this {
-    if (isGradEnabled() && this.requiresGrad) {
-      const what = this.isLeaf ? 'a leaf tensor that requires grad' : `a tensor that is part of a graph (${this.gradFn})`;
-      throw new Error(`${op}: cannot modify ${what} in place; wrap the update in noGrad(() => ...) or use the out-of-place op`);
-    }
-    const right = this.lift(other, op);
-    const shape = broadcastShapes(this.shape, right.shape, op);
-    if (!shapesEqual(shape, this.shape)) {
-      throw new RangeError(`${op}: the other operand ${formatShape(right.shape)} would broadcast this tensor ${formatShape(this.shape)} to ${formatShape(shape)}; an in-place result must keep this tensor's shape`);
-    }
-    const operand = right.data.reshape([...new Array<number>(this.ndim - right.ndim).fill(1), ...right.shape]).expand(this.shape);
-    this.data.assign(compute(this.data, operand));
+  private inPlace(op: InPlaceOp, other: Tensor | number): this {
+    inPlace(this, op, this.lift(other, op));
     return this;
   }
 
@@ -1051,4 +1169,40 @@ function reduceLoss(losses: Tensor, reduction: Reduction = 'mean', op: string): 
   if (reduction === 'sum') return losses.sum();
   if (reduction === 'none') return losses;
   throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
+}
+
+/** `backward`'s argument as options: a tensor alone is the gradient. */
+function backwardOptions(options: Tensor | BackwardOptions | undefined): BackwardOptions {
+  if (options === undefined || options instanceof Tensor) return { gradient: options };
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`backward: expected a gradient tensor or { gradient, retainGraph }, got ${String(options)}`);
+  }
+  if (options.gradient !== undefined && !(options.gradient instanceof Tensor)) {
+    throw new TypeError(`backward: gradient must be a Tensor, got ${typeof options.gradient}`);
+  }
+  if (options.retainGraph !== undefined && typeof options.retainGraph !== 'boolean') {
+    throw new TypeError(`backward: retainGraph must be true or false, got ${String(options.retainGraph)}`);
+  }
+  return options;
+}
+
+function warnNonLeafGrad(): void {
+  if (nonLeafGradWarned) return;
+  nonLeafGradWarned = true;
+  console.warn(
+    'tsgrad: the .grad of a tensor that is not a leaf is being read. Its .grad is not filled in by backward(). ' +
+    'If you want it filled in for a non-leaf tensor, call retainGrad() on it before backward(). ' +
+    'If you meant a leaf tensor (one you made with { requiresGrad: true }), read that one instead.',
+  );
+}
+
+function warnMiddle(t: Tensor): void {
+  if (middleWarned) return;
+  middleWarned = true;
+  console.warn(
+    `tsgrad: backward() from a tensor in the middle of a graph (${t.gradFn}, shape ${formatShape(t.shape)}): ${t.lock} later op(s) use it. ` +
+    'Its lock counts the consumers that would send it their part of the gradient; starting here, backward does not wait for them, ' +
+    'so the gradients are d(this)/d(leaf), as in PyTorch. Usually backward() belongs on the final result (the loss); ' +
+    'detach() the copies you keep for logging. (This warning is shown once.)',
+  );
 }

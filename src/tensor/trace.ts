@@ -2,9 +2,10 @@
  * An opt-in record of a backward pass, for learners: each gradient that arrives at a tensor, the lock
  * it leaves behind, and each node that fires. `traceBackward(() => loss.backward())` returns it.
  *
- * May import: src/data, ./tensor (types only).
+ * May import: src/data, ./autograd and ./tensor (types only).
  */
 import { formatShape, type TensorData } from '../data';
+import type { ConstantInput, GraphInput, GraphNode } from './autograd';
 import type { Tensor } from './tensor';
 
 /** What happened at one step of backward. */
@@ -21,9 +22,9 @@ export interface TraceEvent {
   step: number;
   /** What happened (see TraceKind). */
   kind: TraceKind;
-  /** The tensor it happened to. */
-  tensor: Tensor;
-  /** The tensor's lock after this event. */
+  /** Where it happened: the graph node (an op's result), or the leaf tensor for 'leaf'. */
+  at: GraphNode | Tensor;
+  /** The node's lock after this event (0 for a leaf). */
   lock: number;
   /** The shape of the gradient: the one that arrived, or the summed one that fires. */
   gradShape: number[];
@@ -37,15 +38,15 @@ export class BackwardTrace {
   readonly events: TraceEvent[] = [];
 
   /** Adds one step (called by the engine while tracing). */
-  record(kind: TraceKind, tensor: Tensor, grad: TensorData): void {
+  record(kind: TraceKind, at: GraphNode | Tensor, grad: TensorData, lock: number): void {
     const values = grad.size <= 16 ? grad.toFlat().map((v) => Math.round(v * 1e4) / 1e4) : null;
-    this.events.push({ step: this.events.length + 1, kind, tensor, lock: tensor.lock, gradShape: [...grad.shape], gradValues: values });
+    this.events.push({ step: this.events.length + 1, kind, at, lock, gradShape: [...grad.shape], gradValues: values });
   }
 
   /** One line per event; `names` labels tensors (otherwise they show as #id). */
-  toString(names: Record<string, Tensor> = {}): string {
+  toString(names: Record<string, Tensor | GraphInput> = {}): string {
     return this.events.map((e) => {
-      const what = `${tensorLabel(e.tensor, names)} (${e.tensor.gradFn ?? 'leaf'})`;
+      const what = `${graphLabel(e.at, names)} (${isNode(e.at) ? e.at.fn.name : 'leaf'})`;
       const grad = `grad ${formatShape(e.gradShape)}${e.gradValues ? ` ${JSON.stringify(e.gradValues)}` : ''}`;
       const lock = e.kind === 'arrive' ? `, lock now ${e.lock}` : '';
       return `${String(e.step).padStart(3)}. ${e.kind.padEnd(7)} ${what}: ${grad}${lock}`;
@@ -53,10 +54,39 @@ export class BackwardTrace {
   }
 }
 
-/** A tensor's name in `names`, or #id. */
-export function tensorLabel(t: Tensor, names: Record<string, Tensor>): string {
-  const entry = Object.entries(names).find(([, value]) => value === t);
-  return entry ? entry[0] : `#${t.id}`;
+/** True for a graph node (told apart by shape, so that this file needs no value import of autograd.ts). */
+export function isNode(item: GraphInput): item is GraphNode {
+  return 'fn' in item;
+}
+
+/** True for a constant input (an id, shape and version without values). */
+export function isConstant(item: GraphInput): item is ConstantInput {
+  return !('fn' in item) && !('data' in item);
+}
+
+/** The id of the tensor behind a graph item: the one a node wrote, a leaf's own, a constant's. */
+export function tensorIdOf(item: GraphInput): number {
+  return isNode(item) ? item.tensorId : isConstant(item) ? item.tensorId : item.id;
+}
+
+/** True when `item` is what `t` is now: its node, or (as a constant) the leaf itself at its present version. */
+function isCurrent(item: GraphInput, t: Tensor): boolean {
+  if (isNode(item)) return t.node === item;
+  return isConstant(item) && t.id === item.tensorId && t.node === null && t.version === item.version;
+}
+
+/**
+ * A graph item's name in `names`: the entry that is the item itself, or the tensor whose current
+ * node it is; an older version of a named tensor (before an in-place op) gets `name (v0)`. Else #id.
+ */
+export function graphLabel(item: GraphInput, names: Record<string, Tensor | GraphInput>): string {
+  const entries = Object.entries(names);
+  const same = entries.find(([, value]) => value === item || ('data' in value && isCurrent(item, value)));
+  if (same) return same[0];
+  const id = tensorIdOf(item);
+  const older = entries.find(([, value]) => 'data' in value && value.id === id);
+  if (older) return `${older[0]} (v${isNode(item) || isConstant(item) ? item.version : 0})`;
+  return `#${id}`;
 }
 
 let active: BackwardTrace | null = null;
