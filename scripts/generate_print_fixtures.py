@@ -61,6 +61,14 @@ class Cube(torch.autograd.Function):
         return grad * 3 * x * x
 
 
+def add_through_view(x):
+    """A copy of x with 1 added to its first cell through a view: (the base, the view)."""
+    base = x.clone()
+    view = base[0:1]
+    view.add_(1)
+    return base, view
+
+
 OPS = {
     'mul2': lambda x: x * 2,
     'add1': lambda x: x + 1,
@@ -80,6 +88,10 @@ OPS = {
     'cumsum': lambda x: x.cumsum(0),
     'max_pool2': lambda x: torch.nn.functional.max_pool2d(x, 2),
     'conv_ones3': lambda x: torch.nn.functional.conv2d(x, torch.ones(1, 1, 3, 3)),
+    'copy_double': lambda x: x.clone().copy_(x * 2),
+    'fill2': lambda x: x.clone().fill_(2),
+    'add_through_view_base': lambda x: add_through_view(x)[0],
+    'add_through_view_view': lambda x: add_through_view(x)[1],
 }
 
 # integers (int mode: `1.`)
@@ -170,6 +182,10 @@ row('grad_fn_tanh', t([-1, 0.25, 0.5]), op='tanh', grad=True)
 row('grad_fn_std', t([1, 2, 3, 4]), op='std', grad=True)
 row('grad_fn_cumsum', t([1, 2, 3]), op='cumsum', grad=True)
 row('grad_fn_max_pool', lambda: torch.arange(16, dtype=torch.float32).reshape(1, 1, 4, 4), op='max_pool2', grad=True)
+row('grad_fn_copy_', t([1, 2]), op='copy_double', grad=True)
+row('grad_fn_fill_', t([1, 2]), op='fill2', grad=True)
+row('grad_fn_in_place_through_view_base', t([1, 2]), op='add_through_view_base', grad=True)
+row('grad_fn_in_place_through_view_view', t([1, 2]), op='add_through_view_view', grad=True)
 row('grad_fn_conv', lambda: torch.arange(16, dtype=torch.float32).reshape(1, 1, 4, 4), op='conv_ones3', grad=True)
 # parameters
 row('parameter_2d', seeded(22, lambda: torch.randn(2, 3)), op='parameter')

@@ -36,7 +36,19 @@ const opTable: Record<string, (x: Tensor) => Tensor> = {
   cumsum: (x) => x.cumsum(0),
   max_pool2: (x) => x.maxPool2d(2),
   conv_ones3: (x) => x.conv2d(Tensor.ones([1, 1, 3, 3])),
+  copy_double: (x) => x.clone().copy_(x.mul(2)),
+  fill2: (x) => x.clone().fill_(2),
+  add_through_view_base: (x) => addThroughView(x)[0],
+  add_through_view_view: (x) => addThroughView(x)[1],
 };
+
+/** A copy of x with 1 added to its first cell through a view: [the base, the view]. */
+function addThroughView(x: Tensor): [Tensor, Tensor] {
+  const base = x.clone();
+  const view = base.narrow(0, 0, 1);
+  view.add_(1);
+  return [base, view];
+}
 
 /** A user-defined Function, as in docs/extending.md. */
 class Cube extends Function {

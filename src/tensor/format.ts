@@ -66,6 +66,10 @@ const PYTORCH_NODE_NAMES: Record<string, string> = {
   ClampBackward: 'ClampBackward1',
   PickMaxBackward: 'MaxPool2DWithIndicesBackward0',
   Conv2dBackward: 'ConvolutionBackward0',
+  CopyBackwards: 'CopyBackwards', // copy_
+  FillBackward: 'FillBackward2', // fill_(number); PyTorch's fill_(tensor) is FillBackward3
+  CopySlices: 'CopySlices', // the base after an in-place op through a view
+  ViewReplayBackward: 'AsStridedBackward0', // a view whose base changed in place
 };
 
 /** A shape as Python prints a tuple: `(2, 3)`, `(4,)`, `()`. */
