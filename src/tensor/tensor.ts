@@ -6,19 +6,20 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./inplace, ./indexing
- * and ./ops (whose functions the in-place, indexing and extra-op methods delegate to; checks, inplace,
- * indexing and ops import this file back, used at call time only).
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./creation, ./inplace,
+ * ./indexing and ./ops (whose functions the creation, in-place, indexing and extra-op methods delegate
+ * to; checks, creation, inplace, indexing and ops import this file back, used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
 import {
   creationArgs, dimsArg, intArg, likeArgs, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalDimsArg, optionalIntArg,
-  optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizeArg, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
+  optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
   tensorListArg, tensorOptionsArg, tensorOrNumberArg, type DType, type TensorLike,
 } from './checks';
 import { formatTensor, gradFnSuffix } from './format';
+import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
@@ -237,54 +238,50 @@ export class Tensor {
 
   /** A tensor of zeros. */
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
-    creationArgs(shape, options, 'zeros');
+    checkCreationShape('zeros', shape); creationArgs(shape, options, 'zeros');
     return Tensor.full(shape, 0, options);
   }
 
   /** A tensor of ones. */
   static ones(shape: Shape, options?: TensorOptions): Tensor {
-    creationArgs(shape, options, 'ones');
+    checkCreationShape('ones', shape); creationArgs(shape, options, 'ones');
     return Tensor.full(shape, 1, options);
   }
 
   /** A tensor with `value` in every cell. */
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
-    creationArgs(shape, options, 'full'); numberArg(value, 'full', 'value');
-    return new Tensor(TensorData.const(value, shape).clone(), options);
+    checkCreationShape('full', shape); creationArgs(shape, options, 'full'); numberArg(value, 'full', 'value');
+    return new Tensor(TensorData.generate(shape, () => value, 'full'), options);
   }
 
   /** start, start+step, ... below stop; `arange(n)` counts 0..n-1. */
   static arange(start: number, stop?: number, step = 1, options?: TensorOptions): Tensor {
     creationArgs([], options, 'arange'); numberArg(start, 'arange', 'start'); optionalNumberArg(stop, 'arange', 'stop'); numberArg(step, 'arange', 'step');
-    const [from, to] = stop === undefined ? [0, start] : [start, stop];
-    if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero number, got ${step}`);
-    const count = Math.max(0, Math.ceil((to - from) / step));
-    return new Tensor(TensorData.fromArray(Array.from({ length: count }, (_, i) => from + i * step), [count]), options);
+    return arange(start, stop, step, options);
   }
 
   /** The identity matrix (n rows, m columns). */
   static eye(n: number, m = n, options?: TensorOptions): Tensor {
-    creationArgs([], options, 'eye'); sizeArg(n, 'eye', 'n'); sizeArg(m, 'eye', 'm');
-    const values = Array.from({ length: n * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
-    return new Tensor(TensorData.fromArray(values, [n, m]), options);
+    creationArgs([], options, 'eye'); numberArg(n, 'eye', 'n'); numberArg(m, 'eye', 'm'); // sizes: checked by eye()
+    return eye(n, m, options);
   }
 
   /** Uniform in [0, 1), from the seeded generator (`manualSeed`). */
   static rand(shape: Shape, options?: TensorOptions): Tensor {
-    creationArgs(shape, options, 'rand');
+    checkCreationShape('rand', shape); creationArgs(shape, options, 'rand');
     return new Tensor(TensorData.rand(shape), options);
   }
 
   /** Uniform in [low, high). */
   static uniform(shape: Shape, low = 0, high = 1, options?: TensorOptions): Tensor {
-    creationArgs(shape, options, 'uniform'); numberArg(low, 'uniform', 'low'); numberArg(high, 'uniform', 'high');
+    checkCreationShape('uniform', shape); creationArgs(shape, options, 'uniform'); numberArg(low, 'uniform', 'low'); numberArg(high, 'uniform', 'high');
     const u = TensorData.rand(shape);
     return new Tensor(u.mul(TensorData.const(high - low, shape)).add(TensorData.const(low, shape)), options);
   }
 
   /** Standard normal, by the Box–Muller transform: √(−2 ln(1−u₁))·cos(2πu₂). */
   static randn(shape: Shape, options?: TensorOptions): Tensor {
-    creationArgs(shape, options, 'randn');
+    checkCreationShape('randn', shape); creationArgs(shape, options, 'randn');
     const c = (v: number): TensorData => TensorData.const(v, shape);
     const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
