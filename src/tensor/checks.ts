@@ -66,7 +66,7 @@ export function tensorListArg(value: unknown, op: string, arg: string): Tensor[]
   return value as Tensor[];
 }
 
-/** TensorData (what autograd hands to accumulateGrad). */
+/** TensorData (what the Tensor constructor wraps). */
 export function tensorDataArg(value: unknown, op: string, arg: string): TensorData {
   return value instanceof TensorData ? value : fail(op, arg, 'a TensorData', value);
 }
