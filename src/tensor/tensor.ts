@@ -146,9 +146,15 @@ export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor 
 export class Tensor {
   /** The values, as a view onto float32 storage. */
   readonly data: TensorData;
-  /** Creation order, shared with graph nodes; consumers always have a larger id than their inputs. */
+  /**
+   * Creation order, shared with graph nodes; consumers always have a larger id than their inputs.
+   * @internal The engine's bookkeeping, left out of the published types.
+   */
   readonly id = nextId();
-  /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
+  /**
+   * For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null.
+   * @internal The engine's bookkeeping, left out of the published types.
+   */
   viewOf: ViewLink | null = null;
   private leafRequiresGrad: boolean;
   private retaining = false;
@@ -174,7 +180,10 @@ export class Tensor {
     return this.currentNode;
   }
 
-  /** Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own. */
+  /**
+   * Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own.
+   * @internal Read-only in the published types: users read the node (PyTorch's `grad_fn`), the engine writes it.
+   */
   set node(node: GraphNode | null) {
     if (this.retaining && this.currentNode !== null) this.currentNode.retainer = null;
     if (this.retaining && node !== null) node.retainer = this;
