@@ -43,11 +43,11 @@ function keyOf(item: GraphInput): GraphInput | string {
 
 /** Every graph item (node, leaf, constant) the root tensor depends on, with the root first. */
 export function graphOf(root: Tensor): GraphInput[] {
-  return reachable(graphRoot(root));
+  return graphFrom(graphRoot(root));
 }
 
 /** Every graph item the root depends on, with the root first (walked with an explicit stack). */
-function reachable(root: GraphInput): GraphInput[] {
+export function graphFrom(root: GraphInput): GraphInput[] {
   const seen = new Set<GraphInput | string>([keyOf(root)]);
   const stack = [root];
   const order: GraphInput[] = [];

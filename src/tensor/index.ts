@@ -7,3 +7,4 @@ export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, graphOf, type GraphPictureOptions } from './graph';
 export { traceBackward, BackwardTrace, graphLabel, type TraceEvent, type TraceKind } from './trace';
 export { slice, mask, ellipsis, newAxis, Slice, IndexMask, type IndexItem, type NestedBooleans } from './indexing';
+export { gradcheck, detectAnomaly, isAnomalyEnabled, explainGrad, memoryReport, type GradcheckOptions, type GradcheckReport, type GradcheckWorst, type MemoryReport } from './doctor';

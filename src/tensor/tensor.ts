@@ -6,7 +6,7 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./inplace, ./indexing and ./ops (whose
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./doctor (its hooks), ./inplace, ./indexing and ./ops (whose
  * functions the in-place, indexing and extra-op methods delegate to; they import this file back, used
  * at call time only).
  */
@@ -14,6 +14,7 @@ import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type Nested
 import * as F from '../function';
 import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
 import { isGradEnabled } from './gradMode';
+import { checkForward, noteDetached, noteMadeWithoutGrad, noteTensor } from './doctor';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
 import type { IndexItem } from './indexing';
@@ -77,7 +78,9 @@ export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
   const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
+  checkForward(fn, inputs, out.data);
   if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
+  else if (!recording && inputs.some((t) => t.requiresGrad)) noteMadeWithoutGrad(out);
   if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
@@ -138,6 +141,7 @@ export class Tensor {
 
   constructor(data: TensorData, options: TensorOptions = {}) {
     this.data = data;
+    noteTensor(this);
     this.leafRequiresGrad = false;
     this.requiresGrad = options.requiresGrad ?? false;
   }
@@ -328,7 +332,9 @@ export class Tensor {
 
   /** A tensor with the same values and no graph: gradients stop here. Shares storage. */
   detach(): Tensor {
-    return new Tensor(this.data);
+    const out = new Tensor(this.data);
+    if (this.requiresGrad) noteDetached(out);
+    return out;
   }
 
   /**
