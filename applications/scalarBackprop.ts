@@ -3,12 +3,12 @@
  * checked by hand, then a tiny MLP trained on four points. Everything is a 0-d (scalar) or small
  * tensor, so each number can be followed.
  *
- *   npm run backprop      (writes neuron.svg)
+ *   npm run backprop      (writes out/neuron.svg; out/ is git-ignored)
  *
  * May import: src (the public API).
  */
 import { tensor, Tensor, nn, optim, manualSeed, traceBackward, renderSvg } from '../src';
-import { writeFileSync } from 'fs';
+import { mkdirSync, writeFileSync } from 'fs';
 
 export interface NeuronResult {
   output: number;
@@ -60,8 +60,9 @@ async function main(): Promise<void> {
   console.log(`o = tanh(x1·w1 + x2·w2 + b) = ${result.output.toFixed(4)}`);
   console.log('gradients:', Object.entries(result.grads).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' '));
   console.log('how backward walked the graph:\n' + result.trace);
-  writeFileSync('neuron.svg', await result.svg);
-  console.log('graph picture written to neuron.svg');
+  mkdirSync('out', { recursive: true });
+  writeFileSync('out/neuron.svg', await result.svg);
+  console.log('graph picture written to out/neuron.svg');
   const { losses, predictions } = tinyMlp();
   losses.forEach((loss, step) => { if (step % 10 === 0 || step === losses.length - 1) console.log(`step ${step}: loss ${loss.toFixed(4)}`); });
   console.log('predictions for targets [1, -1, -1, 1]:', predictions.map((p) => p.toFixed(3)).join(', '));
