@@ -38,13 +38,15 @@ export interface GradcheckOptions {
 
 /** The element where analytic and numeric gradients disagree most (relative to the tolerance). */
 export interface GradcheckWorst {
-  /** Which input (0-based) and which of its elements (an index per dimension). */
+  /** Which input (0-based). */
   input: number;
+  /** Which of its elements (an index per dimension). */
   index: number[];
   /** Which output element's gradient (an index per dimension), or null with `gradOutput`. */
   output: number[] | null;
-  /** d(output)/d(input element) by finite differences, and by backward. */
+  /** d(output)/d(input element) by finite differences. */
   numeric: number;
+  /** The same by backward. */
   analytic: number;
 }
 
@@ -59,6 +61,7 @@ export interface GradcheckReport {
    * checked direction (one per output value, or one for `gradOutput`), as flat row-major values.
    */
   numeric: (number[][] | null)[];
+  /** The same by backward. */
   analytic: (number[][] | null)[];
 }
 
@@ -305,7 +308,12 @@ export interface MemoryReport {
   /** Of those, how many share values with another live tensor (views of one storage). */
   views: number;
   /** Bytes of distinct value buffers (4 per float32 value), by where the values are: host memory, device memory. */
-  bytes: { host: number; device: number };
+  bytes: {
+    /** In host memory (JavaScript arrays). */
+    host: number;
+    /** In device memory (the gpu backend's textures). */
+    device: number;
+  };
   /** The same as `toString` prints. */
   toString(): string;
 }

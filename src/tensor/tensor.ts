@@ -6,7 +6,7 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./doctor (its hooks), ./inplace, ./indexing and ./ops (whose
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./doctor and ./trace (their hooks), ./inplace, ./indexing and ./ops (whose
  * functions the in-place, indexing and extra-op methods delegate to; they import this file back, used
  * at call time only).
  */
@@ -15,6 +15,7 @@ import * as F from '../function';
 import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
 import { isGradEnabled } from './gradMode';
 import { checkForward, noteDetached, noteMadeWithoutGrad, noteTensor } from './doctor';
+import { noteComposite } from './trace';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
 import type { IndexItem } from './indexing';
@@ -93,6 +94,7 @@ export function graphInputOf(t: Tensor): GraphInput {
 /** A new node that wrote `target`, reading `inputs`; every input node's lock goes up by one. */
 export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor, id = nextId()): GraphNode {
   const node = new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  noteComposite(node);
   node.countEdges();
   return node;
 }
