@@ -290,12 +290,15 @@ function pathReason(x: Tensor, output?: Tensor): string {
 // ---- memoryReport -----------------------------------------------------------------------------
 
 interface WeakTensor { deref(): Tensor | undefined }
+/** Off until the first `memoryReport()`: following every tensor would slow each op down. */
+let tracking = false;
 const liveTensors = new Set<WeakTensor>();
 const forget = new (globalThis as unknown as { FinalizationRegistry: new (f: (ref: WeakTensor) => void) => { register(t: object, held: WeakTensor): void } })
   .FinalizationRegistry((ref) => liveTensors.delete(ref));
 
-/** Called by the Tensor constructor: the tensor is counted by `memoryReport` while it lives. */
+/** Called by the Tensor constructor: once `memoryReport` was called, the tensor is counted while it lives. */
 export function noteTensor(t: Tensor): void {
+  if (!tracking) return;
   const ref = new (globalThis as unknown as { WeakRef: new (t: Tensor) => WeakTensor }).WeakRef(t);
   liveTensors.add(ref);
   forget.register(t, ref);
@@ -303,9 +306,9 @@ export function noteTensor(t: Tensor): void {
 
 /** Live tensors and the bytes of the values behind them, where they reside. */
 export interface MemoryReport {
-  /** Tensors reachable now (not disposed), views included. */
+  /** Tensors made since the first `memoryReport()` and reachable now (not disposed), views included. */
   tensors: number;
-  /** Of those, how many share values with another live tensor (views of one storage). */
+  /** Of those, how many share the values of another live tensor (views of it, and detached copies). */
   views: number;
   /** Bytes of distinct value buffers (4 per float32 value), by where the values are: host memory, device memory. */
   bytes: {
@@ -320,26 +323,30 @@ export interface MemoryReport {
 
 /**
  * The tensors alive now and the bytes of their values, on the host and on the device (the gpu
- * backend's textures). Collects garbage first where Node allows it, so that only reachable tensors
- * count. Call it between training steps: a count that grows step after step is a leak.
+ * backend's textures). Counts the tensors made since its first call, which starts the count (so
+ * call it once before the loop you watch). Collects garbage first where Node allows it, so that only
+ * reachable tensors count. Call it between training steps: a count that grows step after step is a leak.
  */
 export function memoryReport(): MemoryReport {
+  tracking = true;
   garbageCollector()?.();
   const alive = [...liveTensors].map((r) => r.deref()).filter((t): t is Tensor => t !== undefined && !t.data.isDisposed);
-  const groups: Tensor[][] = [];
+  // Views are told apart from their base by the view link, and `detach` shares the TensorData itself.
+  const groups = new Map<unknown, Tensor[]>();
   for (const t of alive) {
-    const group = groups.find((g) => g[0].data.sharesStorageWith(t.data));
+    const key = t.viewOf?.base.data ?? t.data;
+    const group = groups.get(key);
     if (group) group.push(t);
-    else groups.push([t]);
+    else groups.set(key, [t]);
   }
   const bytes = { host: 0, device: 0 };
-  for (const group of groups) {
+  for (const group of groups.values()) {
     const size = 4 * Math.max(...group.map((t) => t.numel()));
     const where = group[0].data.residence;
     if (where !== 'device') bytes.host += size;
     if (where !== 'host') bytes.device += size;
   }
-  const views = alive.length - groups.length;
+  const views = alive.length - groups.size;
   return {
     tensors: alive.length, views, bytes,
     toString: () => `${alive.length} live tensors (${views} of them views), ${bytes.host} bytes on the host, ${bytes.device} bytes on the device`,
