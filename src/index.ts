@@ -8,7 +8,7 @@ export { Tensor, tensor, apply, noGrad, enableGrad, isGradEnabled, toDot, render
 export { gradcheck, detectAnomaly, isAnomalyEnabled, explainGrad, memoryReport } from './tensor';
 export type { GradcheckOptions, GradcheckReport, GradcheckWorst, MemoryReport } from './tensor';
 export { slice, mask, ellipsis, newAxis, Slice, IndexMask } from './tensor';
-export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind, CompositeCall } from './tensor';
+export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind, CompositeCall, TensorLike, DType } from './tensor';
 export { Function } from './function';
 export { TensorData, manualSeed, setDevice, getDevice, reclaimDeviceMemory } from './data';
 export type { NestedArray, Shape, DeviceName, DeviceOptions, GpuMode } from './data';

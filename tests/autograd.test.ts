@@ -256,7 +256,7 @@ describe('misuse errors', () => {
   it('bad shapes and values at creation', () => {
     expect(() => tensor([[1, 2], [3]])).toThrow(/tensor: ragged nested array at data\[1\]: expected a list of length 2/);
     expect(() => Tensor.ones([2, 3]).reshape([4, 2])).toThrow(/reshape: cannot reshape \[2,3\] \(6 cells\) into \[4,2\]/);
-    expect(() => Tensor.ones([2, -1])).toThrow(/const: shape \[2,-1\] must be a list of non-negative integers/);
+    expect(() => Tensor.ones([2, -1])).toThrow(/ones: shape \[2,-1\] must be a list of non-negative integers/);
     expect(() => Tensor.ones([3]).crossEntropy(tensor([0]))).toThrow(/crossEntropy: expected input of shape \[N, C\], got \[3\]/);
     expect(() => Tensor.ones([2, 3]).crossEntropy(tensor([0, 3]))).toThrow(/crossEntropy: target 3 at position 1 is not a class index in 0..2/);
     expect(() => Tensor.ones([1, 3, 5, 5]).conv2d(Tensor.ones([2, 2, 3, 3]))).toThrow(/conv2d: weight \[2,2,3,3\] expects 2 input channels, got input \[1,3,5,5\]/);
@@ -289,8 +289,8 @@ describe('dispose', () => {
 describe('printing and reading values', () => {
   it('prints like PyTorch', () => {
     expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');
-    expect(tensor([0.5], { requiresGrad: true }).toString()).toBe('tensor([0.5000], requiresGrad=true)');
-    expect(tensor([1], { requiresGrad: true }).mul(2).toString()).toBe('tensor([2.], gradFn=MulBackward)');
+    expect(tensor([0.5], { requiresGrad: true }).toString()).toBe('tensor([0.5000], requires_grad=True)');
+    expect(tensor([1], { requiresGrad: true }).mul(2).toString()).toBe('tensor([2.], grad_fn=<MulBackward0>)');
     expect(tensor(3).toString()).toBe('tensor(3.)');
   });
 

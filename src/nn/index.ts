@@ -21,4 +21,4 @@ export {
 } from './losses';
 export * as init from './init';
 export * as data from './data';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type TrainingState } from './checkpoint';
+export { saveCheckpoint, loadCheckpoint, CheckpointError, CHECKPOINT_FORMAT, type TrainingState } from './checkpoint';
