@@ -10,7 +10,7 @@
  * May import: src/data, src/function (types only), ./tensor, ./autograd, ./gradMode, ./graph.
  */
 import { formatShape, TensorData } from '../data';
-import { garbageCollector } from '../data/storage';
+import { finalizationRegistry, garbageCollector, type Finalizers } from '../data/storage';
 import type { Function } from '../function';
 import type { GraphNode } from './autograd';
 import { noGrad } from './gradMode';
@@ -231,7 +231,8 @@ export function checkBackward(node: GraphNode, grad: TensorData, grads: readonly
 
 /** How a tensor that does not require grad came to be, when it came from one that did. */
 const origins = new WeakMap<Tensor, 'noGrad' | 'detach'>();
-let lastBackwardRoot: { deref(): GraphNode | undefined } | null = null;
+/** The root of the last backward: held (a WeakRef would keep every step's graph alive until a synchronous loop ends). */
+let lastBackwardRoot: GraphNode | null = null;
 
 /** Called by `apply`: `out` was made under noGrad from inputs of which some require grad. */
 export function noteMadeWithoutGrad(out: Tensor): void {
@@ -243,10 +244,9 @@ export function noteDetached(out: Tensor): void {
   origins.set(out, 'detach');
 }
 
-/** Called by the engine when backward starts (kept weakly: the graph stays collectable). */
+/** Called by the engine when backward starts; the next backward replaces it, so at most one graph's nodes stay. */
 export function noteBackwardRoot(root: GraphNode): void {
-  const Ref = (globalThis as unknown as { WeakRef: new (t: GraphNode) => { deref(): GraphNode | undefined } }).WeakRef;
-  lastBackwardRoot = new Ref(root);
+  lastBackwardRoot = root;
 }
 
 /**
@@ -276,7 +276,7 @@ function notRequiringReason(x: Tensor): string {
 }
 
 function pathReason(x: Tensor, output?: Tensor): string {
-  const root = output ? output.node : lastBackwardRoot?.deref() ?? null;
+  const root = output ? output.node : lastBackwardRoot;
   if (root === null || root === undefined) {
     return output ? 'the output is a leaf, so its graph holds nothing else.' : 'no backward() has run since it was made (or its graph was garbage-collected).';
   }
@@ -289,28 +289,36 @@ function pathReason(x: Tensor, output?: Tensor): string {
 
 // ---- memoryReport -----------------------------------------------------------------------------
 
-interface WeakTensor { deref(): Tensor | undefined }
-/** Off until the first `memoryReport()`: following every tensor would slow each op down. */
-let tracking = false;
-const liveTensors = new Set<WeakTensor>();
-const forget = new (globalThis as unknown as { FinalizationRegistry: new (f: (ref: WeakTensor) => void) => { register(t: object, held: WeakTensor): void } })
-  .FinalizationRegistry((ref) => liveTensors.delete(ref));
-
-/** Called by the Tensor constructor: once `memoryReport` was called, the tensor is counted while it lives. */
-export function noteTensor(t: Tensor): void {
-  if (!tracking) return;
-  const ref = new (globalThis as unknown as { WeakRef: new (t: Tensor) => WeakTensor }).WeakRef(t);
-  liveTensors.add(ref);
-  forget.register(t, ref);
+/** What is counted of one tensor while it lives. */
+interface Counted {
+  bytes: number;
+  onDevice: boolean;
 }
 
-/** Live tensors and the bytes of the values behind them, where they reside. */
+/** Off until the first `memoryReport()`: following every tensor would slow each op down. */
+let tracking = false;
+const live = { tensors: 0, host: 0, device: 0 };
+let finalizers: Finalizers<Counted> | null = null;
+
+/** Called by the Tensor constructor: once `memoryReport` was called, the tensor is counted until it is garbage-collected. */
+export function noteTensor(t: Tensor): void {
+  if (!tracking || finalizers === null) return;
+  const counted = { bytes: 4 * t.data.size, onDevice: t.data.residence === 'device' };
+  live.tensors++;
+  live[counted.onDevice ? 'device' : 'host'] += counted.bytes;
+  finalizers.register(t, counted);
+}
+
+function forget(counted: Counted): void {
+  live.tensors--;
+  live[counted.onDevice ? 'device' : 'host'] -= counted.bytes;
+}
+
+/** Live tensors and the bytes of their values, where they were made. */
 export interface MemoryReport {
-  /** Tensors made since the first `memoryReport()` and reachable now (not disposed), views included. */
+  /** Tensors made since the first `memoryReport()` and not yet garbage-collected, views included. */
   tensors: number;
-  /** Of those, how many share the values of another live tensor (views of it, and detached copies). */
-  views: number;
-  /** Bytes of distinct value buffers (4 per float32 value), by where the values are: host memory, device memory. */
+  /** Bytes of their values (4 per float32 value; a view counts the values it shows), by where each tensor was made. */
   bytes: {
     /** In host memory (JavaScript arrays). */
     host: number;
@@ -329,26 +337,12 @@ export interface MemoryReport {
  */
 export function memoryReport(): MemoryReport {
   tracking = true;
+  finalizers ??= finalizationRegistry<Counted>(forget);
   garbageCollector()?.();
-  const alive = [...liveTensors].map((r) => r.deref()).filter((t): t is Tensor => t !== undefined && !t.data.isDisposed);
-  // Views are told apart from their base by the view link, and `detach` shares the TensorData itself.
-  const groups = new Map<unknown, Tensor[]>();
-  for (const t of alive) {
-    const key = t.viewOf?.base.data ?? t.data;
-    const group = groups.get(key);
-    if (group) group.push(t);
-    else groups.set(key, [t]);
-  }
-  const bytes = { host: 0, device: 0 };
-  for (const group of groups.values()) {
-    const size = 4 * Math.max(...group.map((t) => t.numel()));
-    const where = group[0].data.residence;
-    if (where !== 'device') bytes.host += size;
-    if (where !== 'host') bytes.device += size;
-  }
-  const views = alive.length - groups.size;
+  finalizers.cleanupSome?.();
+  const report = { tensors: live.tensors, bytes: { host: live.host, device: live.device } };
   return {
-    tensors: alive.length, views, bytes,
-    toString: () => `${alive.length} live tensors (${views} of them views), ${bytes.host} bytes on the host, ${bytes.device} bytes on the device`,
+    ...report,
+    toString: () => `${report.tensors} live tensors, ${report.bytes.host} bytes on the host, ${report.bytes.device} bytes on the device`,
   };
 }
