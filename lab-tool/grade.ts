@@ -7,7 +7,7 @@
 import { spawnSync } from 'child_process';
 import { existsSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
-import type { Task } from './tasks';
+import { tasks as allTasks, type Task } from './tasks';
 import { jestConfig } from './workspace';
 
 /** One check's outcome, as jest's --json report gives it. */
@@ -28,9 +28,9 @@ export interface TaskGrade {
 }
 
 /** Runs the checks of `tasks` in workspace `dir` (one jest run) and grades each task. */
-export function gradeTasks(dir: string, tasks: readonly Task[]): TaskGrade[] {
+export function gradeTasks(dir: string, tasks: readonly Task[], shownDir = dir): TaskGrade[] {
   const results = runJest(dir, tasks.map((t) => join(dir, 'lab-tool', 'checks', t.check)));
-  return tasks.map((task) => gradeOne(task, results.get(task.check)));
+  return tasks.map((task) => gradeOne(task, results.get(task.check), shownDir));
 }
 
 function runJest(dir: string, files: string[]): Map<string, CheckResult[] | string> {
@@ -55,7 +55,7 @@ function runJest(dir: string, files: string[]): Map<string, CheckResult[] | stri
   return byFile;
 }
 
-function gradeOne(task: Task, results: CheckResult[] | string | undefined): TaskGrade {
+function gradeOne(task: Task, results: CheckResult[] | string | undefined, shownDir: string): TaskGrade {
   const report = [`Task ${task.number}: ${task.title}   (${task.page})`];
   if (results === undefined || typeof results === 'string') {
     report.push('  FAIL  the checks could not run:', ...indent(firstLines(results ?? 'no result from jest', 12), '        '));
@@ -72,7 +72,7 @@ function gradeOne(task: Task, results: CheckResult[] | string | undefined): Task
       continue;
     }
     failedGroups.add(group);
-    report.push(`  FAIL  ${name}`, ...indent(explain(r.failureMessages[0] ?? r.status), '        '));
+    report.push(`  FAIL  ${name}`, ...indent(explain(r.failureMessages[0] ?? r.status, shownDir), '        '));
   }
   const failed = results.length - passed;
   for (const group of failedGroups) {
@@ -84,9 +84,12 @@ function gradeOne(task: Task, results: CheckResult[] | string | undefined): Task
 }
 
 /** The useful start of a failure: a stub's message as an instruction, else the error without its stack. */
-function explain(message: string): string[] {
+function explain(message: string, shownDir: string): string[] {
   const stub = /not written yet: (\S+) \(([^)]+)\)/.exec(message);
-  if (stub) return [`${stub[1]} is still a stub: write it in ${stub[2]} (in your workspace).`];
+  if (stub) {
+    const owner = allTasks.find((t) => t.pieces.some((p) => p.name === stub[1] && p.file === stub[2]));
+    return [`${stub[1]} is still a stub: write it in ${join(shownDir, stub[2])}${owner ? ` (a piece of task ${owner.number})` : ''}.`];
+  }
   return firstLines(message, 8);
 }
 

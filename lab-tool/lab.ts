@@ -53,7 +53,7 @@ function check(task: Task): boolean {
     console.log(`No workspace yet: run npm run lab -- start ${task.number} first.`);
     return false;
   }
-  const [grade] = gradeTasks(labDir, [task]);
+  const [grade] = gradeTasks(labDir, [task], shown);
   console.log(grade.report.join('\n'));
   return grade.failed === 0;
 }

@@ -80,3 +80,17 @@ function lineIndent(source: string, offset: number): string {
   const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
   return /^\s*/.exec(source.slice(lineStart))?.[0] ?? '';
 }
+
+/** The text of `piece`'s body in `source` (between its braces); throws when the piece is missing. */
+export function bodyText(source: string, piece: Piece): string {
+  const body = findBody(source, piece);
+  if (body === null) throw new Error(`lab: cannot find ${piece.name} in ${piece.file}`);
+  return source.slice(body.start, body.end);
+}
+
+/** `source` with `piece`'s body replaced by `body` (the text between the braces). */
+export function replaceBody(source: string, piece: Piece, body: string): string {
+  const span = findBody(source, piece);
+  if (span === null) throw new Error(`lab: cannot find ${piece.name} in ${piece.file}`);
+  return source.slice(0, span.start) + body + source.slice(span.end);
+}

@@ -40,8 +40,8 @@ describe('pending gradients and locks', () => {
   });
 
   checkRows('ops.json', {
-    chain_reused_input: (a) => a.mul(a).add(a.exp()).sum(),
-    chain_mlp: (x, w1, w2) => x.matmul(w1).relu().matmul(w2).tanh(),
+    chain_reused_input: (x) => x.mul(x).sum(1).add(x.exp().mean(1)),
+    chain_mlp: (x, w1, b1, w2, t) => x.linear(w1, b1).tanh().linear(w2).crossEntropy(t),
   });
 });
 
