@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'child_process';
 import { readFileSync, rmSync, writeFileSync } from 'fs';
-import { join } from 'path';
+import { join, relative } from 'path';
 import { bodyText, findBody, isStub, replaceBody, stubMessage, stubPiece, type Piece } from '../lab-tool/stub';
 import { taskByNumber, tasks } from '../lab-tool/tasks';
 
@@ -100,7 +100,7 @@ describe('a learner on task 4', () => {
     lab('start', '4');
     const stubbed = lab('check', '4');
     expect(stubbed.status).toBe(1);
-    expect(stubbed.out).toContain(`Walk.arrive is still a stub: write it in ${join(workspace, arrive.file)} (a piece of task 4).`);
+    expect(stubbed.out).toContain(`Walk.arrive is still a stub: write it in ${join(relative(root, workspace), arrive.file)} (a piece of task 4).`);
     solve(arrive);
     // Wrong: releases without checking that the node still waits (it may have fired already).
     write(release, `
