@@ -13,14 +13,14 @@ export function f(x: number): number {
 }
 
 /**
- * The slope of `fn` at `x` by central differences: (fn(x + h) − fn(x − h)) / 2h. Its error shrinks
- * like h² until rounding (about 1e-16 / h) takes over.
+ * The slope of `fn` at `x`, measured by stepping `h` to either side of `x` (central differences). Its
+ * error shrinks like h² until rounding (about 1e-16 / h) takes over.
  */
 export function numericalDerivative(fn: (x: number) => number, x: number, h = 1e-5): number {
   return (fn(x + h) - fn(x - h)) / (2 * h);
 }
 
-/** f'(x) worked out by hand: d/dx (3x² − 4x + 5) = 6x − 4. */
+/** f'(x), worked out by hand: exact, with no differences. */
 export function slopeOfF(x: number): number {
   return 6 * x - 4;
 }

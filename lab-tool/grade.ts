@@ -90,6 +90,10 @@ function explain(message: string, shownDir: string): string[] {
     const owner = allTasks.find((t) => t.pieces.some((p) => p.name === stub[1] && p.file === stub[2]));
     return [`${stub[1]} is still a stub: write it in ${join(shownDir, stub[2])}${owner ? ` (a piece of task ${owner.number})` : ''}.`];
   }
+  if (message.includes('unhandled type "ThrowStatement"')) {
+    const kernels = allTasks.flatMap((t) => t.pieces.filter((p) => p.kernel).map((p) => `${p.name} in ${join(shownDir, p.file)}`));
+    return [`gpu.js cannot compile a kernel that still throws (a stub): write ${kernels.join(' or ')}.`];
+  }
   return firstLines(message, 8);
 }
 

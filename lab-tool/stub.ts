@@ -13,6 +13,8 @@ export interface Piece {
   file: string;
   /** `functionName` or `ClassName.memberName`. */
   name: string;
+  /** True for a gpu.js kernel function: gpu.js cannot compile its stub's `throw`, and says so. */
+  kernel?: boolean;
 }
 
 /** Where a piece's body sits in its file: the text between its braces. */

@@ -35,9 +35,9 @@ export const tasks: Task[] = [
     ],
     check: 'task01.test.ts',
     hints: {
-      numericalDerivative: 'Step to both sides of x: (fn(x + h) − fn(x − h)) / (2h). A one-sided (fn(x + h) − fn(x)) / h is off by about h·f\'\'(x)/2, and the check with h = 0.001 on x³ sees that. Use the h you are given.',
-      slopeOfF: 'Differentiate term by term: d/dx 3x² = 6x, d/dx (−4x) = −4, d/dx 5 = 0.',
-      'Tanh.backward': 'd/dx tanh x = 1 − tanh²x, and forward saved out = tanh x: return [grad · (1 − out²)], built from TensorData ops (grad.mul, out.mul, fill(1, out).sub). Multiply by grad (the chain rule), and return one gradient per input, in an array.',
+      numericalDerivative: 'A one-sided quotient (fn(x + h) − fn(x)) / h is off by about h·f\'\'(x)/2, which the check with h = 0.001 on x³ sees. Step h to both sides of x and divide by the whole width of the step. Use the h you are given.',
+      slopeOfF: 'Differentiate term by term: d/dx axⁿ = n·a·xⁿ⁻¹, and a constant has slope 0.',
+      'Tanh.backward': 'Two parts: the local slope, d/dx tanh x = 1 − tanh²x, written with the saved output (out = tanh x); and the chain rule: backward receives ∂L/∂out in grad and must multiply by it. If the neuron passes but the PyTorch row does not, grad is missing: the neuron\'s root gradient is 1, the row\'s is not.',
     },
   },
   {
@@ -52,9 +52,9 @@ export const tasks: Task[] = [
     ],
     check: 'task02.test.ts',
     hints: {
-      'Mul.backward': '∂(a·b)/∂a = b and ∂(a·b)/∂b = a, each times grad. forward saved only what a needed gradient reads: give null for an input whose this.needsInputGrad[i] is false.',
-      'Exp.backward': 'd/dx eˣ = eˣ, which is the output forward saved: [grad.mul(out)].',
-      'Log.backward': 'd/dx ln x = 1/x; forward saved x: [grad.div(x)].',
+      'Mul.backward': 'Each input\'s gradient is grad times the other input (∂(a·b)/∂a = b). forward saved only what a needed gradient reads, so give null for an input whose this.needsInputGrad[i] is false.',
+      'Exp.backward': 'd/dx eˣ = eˣ, which is the output: forward saved it, so there is nothing to recompute. Multiply by grad.',
+      'Log.backward': 'd/dx ln x = 1/x, with the x forward saved; dividing grad by x does it in one op.',
       'Relu.backward': 'The slope is 1 where x > 0 and 0 elsewhere (0 at x = 0 too, as in PyTorch). Read what forward saved, and build the 0/1 mask with cmplt against fill(0, …).',
     },
   },
@@ -114,7 +114,7 @@ export const tasks: Task[] = [
     page: 'docs/lab/07-kernel.md',
     pieces: [
       { file: 'src/data/cpu.ts', name: 'where' },
-      { file: 'src/data/gpu/kernels.ts', name: 'whereKernel' },
+      { file: 'src/data/gpu/kernels.ts', name: 'whereKernel', kernel: true },
     ],
     check: 'task07.test.ts',
     hints: {

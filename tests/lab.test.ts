@@ -10,6 +10,7 @@ import { spawnSync } from 'child_process';
 import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
 import { bodyText, findBody, isStub, replaceBody, stubMessage, stubPiece, type Piece } from '../lab-tool/stub';
+import { gradeTasks } from '../lab-tool/grade';
 import { taskByNumber, tasks } from '../lab-tool/tasks';
 
 const root = join(__dirname, '..');
@@ -50,6 +51,21 @@ describe('the lab on the unmodified tree', () => {
     expect(status).toBe(0);
     for (const t of tasks) expect(out).toContain(t.page);
   }, 60_000);
+});
+
+describe('the checks can fail', () => {
+  it('with every task started, each piece\'s stub makes a check of its own task fail, naming it', () => {
+    for (const t of tasks) expect(lab('start', String(t.number)).status).toBe(0);
+    const grades = gradeTasks(workspace, tasks);
+    for (const { task, failed, report } of grades) {
+      expect({ task: task.number, failed: failed > 0 }).toEqual({ task: task.number, failed: true });
+      for (const piece of task.pieces) {
+        const named = piece.kernel ? `write ${piece.name} in` : `${piece.name} is still a stub`;
+        expect({ piece: piece.name, named: report.some((line) => line.includes(named)) }).toEqual({ piece: piece.name, named: true });
+      }
+    }
+    rmSync(workspace, { recursive: true, force: true });
+  }, 300_000);
 });
 
 describe('a learner on task 1', () => {
