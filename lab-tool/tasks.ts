@@ -78,8 +78,8 @@ export const tasks: Task[] = [
     ],
     check: 'task04.test.ts',
     hints: {
-      'pending gradients and locks': 'In arrive: add grad into this.pending (sum with what is there), lower the node\'s lock by one in this.locks (read it with this.lockOf), then push the node on this.ready when the lock is 0, or on this.waiting while consumers are still to report. A node with no pending gradient (all arrivals were null) is not queued.',
-      'the release rule': 'In releaseNewestWaiting: pop this.waiting (the newest node first) until you find one that still has a pending gradient and a lock above 0 (skip nodes that fired already); set its lock to 0, push it on this.ready and return true. Return false when the heap is empty.',
+      'pending gradients and locks': 'A node read by two consumers gets two gradients: keep their sum in this.pending, not the last one. Every arrival lowers the lock by one, with or without a gradient, and a node goes on this.ready only when its lock reaches 0 and it holds a gradient; before that it waits. An error saying a Function "was already used by an earlier backward" means a node fired twice.',
+      'the release rule': 'The heap can hold nodes that no longer wait: a node pushed while its lock was above 0 may have fired since (its lock reached 0), or been pushed twice. Skip a popped node that has no pending gradient or whose lock is 0 already, and release the first one that still waits. The newest first matters: an older waiting node may still get a gradient from a newer one.',
     },
   },
   {

@@ -22,7 +22,7 @@ describe('numericalDerivative', () => {
 });
 
 describe('slopeOfF', () => {
-  it.each([-2, 0, 2 / 3, 3, 10])('is exactly 6x − 4 at x = %d', (x) => {
+  it.each([-2, 0, 2 / 3, 3, 10])("is f'(x), exactly, at x = %d", (x) => {
     expect(slopeOfF(x)).toBeCloseTo(6 * x - 4, 12);
   });
 
