@@ -6,7 +6,7 @@
  */
 import { spawnSync } from 'child_process';
 import { existsSync, readFileSync, rmSync } from 'fs';
-import { join } from 'path';
+import { join, resolve } from 'path';
 import { tasks as allTasks, type Task } from './tasks';
 import { jestConfig } from './workspace';
 
@@ -29,16 +29,31 @@ export interface TaskGrade {
 
 /** Runs the checks of `tasks` in workspace `dir` (one jest run) and grades each task. */
 export function gradeTasks(dir: string, tasks: readonly Task[], shownDir = dir): TaskGrade[] {
-  const results = runJest(dir, tasks.map((t) => join(dir, 'lab-tool', 'checks', t.check)));
-  return tasks.map((task) => gradeOne(task, results.get(task.check), shownDir));
+  return gradeRuns(dir, tasks.map((task) => ({ dir, task, shownDir })));
 }
 
-function runJest(dir: string, files: string[]): Map<string, CheckResult[] | string> {
-  const output = join(dir, '.lab-results.json');
+/** One task's checks to run in one workspace. */
+export interface CheckRun {
+  dir: string;
+  task: Task;
+  /** How messages name the workspace (default: its path). */
+  shownDir?: string;
+}
+
+/** Runs each task's checks in its own workspace, all in one jest run from `rootDir` (which holds the workspaces). */
+export function gradeRuns(rootDir: string, runs: readonly CheckRun[]): TaskGrade[] {
+  const file = (r: CheckRun): string => join(r.dir, 'lab-tool', 'checks', r.task.check);
+  const results = runJest(rootDir, [...new Set(runs.map((r) => r.dir))], runs.map(file));
+  return runs.map((r) => gradeOne(r.task, results.get(file(r)), r.shownDir ?? r.dir));
+}
+
+function runJest(rootDir: string, workspaces: string[], files: string[]): Map<string, CheckResult[] | string> {
+  const output = join(rootDir, '.lab-results.json');
   rmSync(output, { force: true });
   const jest = require.resolve('jest/bin/jest');
-  const run = spawnSync(process.execPath, [jest, '--config', jestConfig(dir), '--json', `--outputFile=${output}`, '--runTestsByPath', ...files], {
-    cwd: dir,
+  const config = jestConfig(rootDir, workspaces);
+  const run = spawnSync(process.execPath, [jest, '--config', config, '--json', `--outputFile=${output}`, '--runTestsByPath', ...files], {
+    cwd: rootDir,
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
@@ -48,9 +63,8 @@ function runJest(dir: string, files: string[]): Map<string, CheckResult[] | stri
   };
   const byFile = new Map<string, CheckResult[] | string>();
   for (const file of report.testResults) {
-    const base = file.name.split(/[\\/]/).pop() as string;
     // A file that fails to load (a syntax error in the learner's code) has a message and no checks.
-    byFile.set(base, file.assertionResults.length > 0 ? file.assertionResults : file.message || 'the check file ran no checks');
+    byFile.set(resolve(file.name), file.assertionResults.length > 0 ? file.assertionResults : file.message || 'the check file ran no checks');
   }
   return byFile;
 }

@@ -5,12 +5,13 @@
  *   npm run lab -- start N         sets up task N in lab/: its pieces become stubs for you to write
  *   npm run lab -- start N --reset the same, throwing away your work on task N
  *   npm run lab -- check N         grades task N in lab/: each check, pass or FAIL, and hints
- *   npm run lab -- check all       grades every task on the unmodified sources (the course's own test)
+ *   npm run lab -- check all       every task passes on the unmodified sources and fails on its stubs
  *
- * May import: node's path, ./grade, ./tasks, ./workspace.
+ * May import: node's fs and path, ./grade, ./tasks, ./workspace.
  */
+import { rmSync } from 'fs';
 import { join, relative } from 'path';
-import { gradeTasks } from './grade';
+import { gradeRuns, gradeTasks } from './grade';
 import { taskByNumber, tasks, type Task } from './tasks';
 import { checkPiecesExist, createWorkspace, isWorkspace, repoRoot, restoreTaskFiles, startedTasks, stubTask } from './workspace';
 
@@ -58,18 +59,39 @@ function check(task: Task): boolean {
   return grade.failed === 0;
 }
 
-/** Every task's pieces exist in the sources, and every check passes on an unmodified copy of them. */
+/**
+ * The course's own test: every task's pieces are still in the sources; every check passes on an
+ * unmodified copy of them; and for each piece, on a copy where only that piece is a stub, a check
+ * of its task fails naming it (a check that cannot fail would grade nothing). One jest run.
+ */
 function checkAll(): boolean {
   for (const task of tasks) checkPiecesExist(task);
-  const reference = join(repoRoot, 'build', 'lab-reference');
+  const root = join(repoRoot, 'build', 'lab-reference');
+  rmSync(root, { recursive: true, force: true });
+  const reference = join(root, 'reference');
   createWorkspace(reference);
-  const grades = gradeTasks(reference, tasks);
+  const stubbed = tasks.flatMap((task) => task.pieces.map((piece, i) => {
+    const dir = join(root, `task${task.number}-${i + 1}`);
+    createWorkspace(dir);
+    stubTask(dir, { ...task, pieces: [piece] });
+    return { dir, task, piece };
+  }));
+  const grades = gradeRuns(root, [...tasks.map((task) => ({ dir: reference, task })), ...stubbed]);
   let ok = true;
-  for (const g of grades) {
+  for (const g of grades.slice(0, tasks.length)) {
     ok &&= g.failed === 0;
     console.log(g.failed === 0 ? `Task ${g.task.number}: all ${g.passed} checks pass on the reference sources.` : g.report.join('\n'));
   }
-  console.log(ok ? `check all: the ${tasks.length} tasks pass on the unmodified tree.` : 'check all: FAILED (see above).');
+  grades.slice(tasks.length).forEach((g, i) => {
+    const { piece } = stubbed[i];
+    const named = g.report.some((line) => line.includes(piece.kernel ? `write ${piece.name} in` : `${piece.name} is still a stub`));
+    ok &&= named;
+    console.log(named
+      ? `Task ${g.task.number}: with ${piece.name} stubbed, ${g.failed} of ${g.failed + g.passed} checks fail, naming it.`
+      : `Task ${g.task.number}: no check fails on ${piece.name}'s stub:\n${g.report.join('\n')}`);
+  });
+  if (ok) rmSync(root, { recursive: true, force: true });
+  console.log(ok ? `check all: the ${tasks.length} tasks pass on the unmodified tree, and fail on their stubs.` : 'check all: FAILED (see above).');
   return ok;
 }
 

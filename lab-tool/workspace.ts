@@ -70,14 +70,14 @@ export function checkPiecesExist(task: Task): void {
   if (missing.length > 0) throw new Error(`lab: task ${task.number} names pieces that are not in the sources: ${missing.join(', ')}`);
 }
 
-/** The jest config (as JSON, for --config) that runs the lab's checks in `dir`. */
-export function jestConfig(dir: string): string {
+/** The jest config (as JSON, for --config) that runs the lab's checks of `workspaces`, from `rootDir`. */
+export function jestConfig(rootDir: string, workspaces: readonly string[]): string {
   return JSON.stringify({
-    rootDir: dir,
-    roots: ['<rootDir>/lab-tool/checks'],
+    rootDir,
+    roots: workspaces.map((w) => join(w, 'lab-tool', 'checks')),
     testEnvironment: 'node',
     testMatch: ['**/task*.test.ts'],
-    transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { isolatedModules: true, tsconfig: join(dir, 'tsconfig.json') }] },
+    transform: { '^.+\\.ts$': [require.resolve('ts-jest'), { isolatedModules: true, tsconfig: join(workspaces[0], 'tsconfig.json') }] },
   });
 }
 
