@@ -23,6 +23,7 @@ export interface Task {
   hints: Record<string, string>;
 }
 
+/** The course, in order. */
 export const tasks: Task[] = [
   {
     number: 1,

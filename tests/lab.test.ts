@@ -10,6 +10,7 @@
 import { spawnSync } from 'child_process';
 import { readFileSync, rmSync, writeFileSync } from 'fs';
 import { join, relative } from 'path';
+import { brokenLinks } from './helpers/snippets';
 import { bodyText, findBody, isStub, replaceBody, stubMessage, stubPiece, type Piece } from '../lab-tool/stub';
 import { taskByNumber, tasks } from '../lab-tool/tasks';
 
@@ -51,6 +52,11 @@ describe('the lab on the unmodified tree', () => {
     expect(status).toBe(0);
     for (const t of tasks) expect(out).toContain(t.page);
   }, 60_000);
+
+  it('has a page per task, and every relative link of the lab\'s pages resolves', () => {
+    const pages = ['docs/lab/README.md', ...tasks.map((t) => t.page)];
+    for (const page of pages) expect({ page, broken: brokenLinks(page) }).toEqual({ page, broken: [] });
+  });
 });
 
 describe('a learner on task 1', () => {
@@ -97,7 +103,7 @@ describe('a learner on task 4', () => {
   const task = taskByNumber(4);
   const [arrive, release] = task.pieces;
 
-  it('fails on the stubs, then on a release rule that frees the oldest node, then passes', () => {
+  it('fails on the stubs, then on a release rule that does not skip nodes that fired already, then passes', () => {
     lab('start', '4');
     const stubbed = lab('check', '4');
     expect(stubbed.status).toBe(1);
