@@ -6,7 +6,7 @@
  *
  * May import: src, ./data, ./tsgradModels.
  */
-import { cpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
+import { referenceBackend, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend } from '../src/data/fast';
 import { syntheticBatch } from './data';
 import { tsgradModelA, tsgradModelB, tsgradModelC } from './tsgradModels';
@@ -45,12 +45,14 @@ function timed(backend: Backend): Backend {
     reduce: wrap('reduce', backend.reduce, (op, x, axes) => `${op} ${shape(x)} axes ${axes.join(',')}`),
     gather: wrap('gather', backend.gather, (x) => `${shape(x)} ${JSON.stringify(x.strides)}`),
     scatter: wrap('scatter', backend.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
+    indexSelect: wrap('indexSelect', backend.indexSelect, (x, rows) => `${shape(x)} rows ${rows.length}`),
+    indexAdd: wrap('indexAdd', backend.indexAdd, (t, rows) => `${shape(t)} rows ${rows.length}`),
   };
 }
 
 const [model = 'a', which = 'fast', batchArg = '128'] = process.argv.slice(2);
 const batch = syntheticBatch(Number(batchArg));
-useBackend(timed(which === 'cpu' ? cpuBackend : fastBackend));
+useBackend(timed(which === 'cpu' ? referenceBackend : fastBackend));
 const makers: Record<string, typeof tsgradModelA> = { a: tsgradModelA, b: tsgradModelB, c: tsgradModelC };
 const trainer = makers[model]?.(batch);
 if (!trainer) throw new Error(`profile: unknown model '${model}' (a, b or c)`);

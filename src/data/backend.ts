@@ -14,12 +14,16 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
 import type { Shape } from './shape';
 
-/** A window onto a Float32Array: element [i0, i1, ...] lives at offset + Σ ik·strides[k]. */
-export interface StridedView {
-  readonly array: Float32Array;
+/** Where a view's cells are in its array: element [i0, i1, ...] lives at offset + Σ ik·strides[k]. */
+export interface Placement {
   readonly shape: Shape;
   readonly strides: Shape;
   readonly offset: number;
+}
+
+/** A window onto a Float32Array. */
+export interface StridedView extends Placement {
+  readonly array: Float32Array;
 }
 
 /** The compute ops over views of type `View`, each returning a packed row-major `Result`. */
@@ -41,6 +45,10 @@ export interface Backend extends ComputeOps<StridedView, Float32Array> {
   readonly name: string;
   /** Writes the values of `source` into the cells of `target`, in place. Same shapes. */
   scatter(target: StridedView, source: StridedView): void;
+  /** Rows `rows[i]` of `x` along dim 0, packed: shape [rows.length, ...x.shape[1:]]. Rows are in range. */
+  indexSelect(x: StridedView, rows: Int32Array): Float32Array;
+  /** Adds row i of `source` into row rows[i] of `target` along dim 0, in place, in order: repeated rows sum. */
+  indexAdd(target: StridedView, rows: Int32Array, source: StridedView): void;
   /** Only on a backend that can keep data on its device between ops. */
   readonly device?: DeviceMemory;
 }
@@ -52,11 +60,8 @@ export interface DeviceBuffer {
 }
 
 /** A view for a `DeviceMemory`: its cells are in one of that device's buffers, or in a host array. */
-export interface DeviceView {
+export interface DeviceView extends Placement {
   readonly array: DeviceBuffer | Float32Array;
-  readonly shape: Shape;
-  readonly strides: Shape;
-  readonly offset: number;
 }
 
 /** What a device holds and has moved, for tests and benchmarks. Buffers are device buffers of any kind. */
