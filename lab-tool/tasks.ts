@@ -114,7 +114,7 @@ export const tasks: Task[] = [
     title: 'a primitive op (where) as a reference loop and as a gpu.js kernel, checked against each other',
     page: 'docs/lab/07-kernel.md',
     pieces: [
-      { file: 'src/data/cpu.ts', name: 'where' },
+      { file: 'src/data/reference.ts', name: 'where' },
       { file: 'src/data/gpu/kernels.ts', name: 'whereKernel', kernel: true },
     ],
     check: 'task07.test.ts',

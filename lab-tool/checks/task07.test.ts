@@ -7,7 +7,7 @@
  */
 import type { StridedView } from '../../src/data/backend';
 import { Tensor } from '../../src';
-import { cpuBackend } from '../../src/data/cpu';
+import { referenceBackend } from '../../src/data/reference';
 import { gpuBackend } from '../../src/data/device';
 import { rowMajorStrides } from '../../src/data/shape';
 import { checkRows } from './rows';
@@ -30,7 +30,7 @@ const expected = (cells: number[]): number[] => cells.map((v, i) => (cond.array[
 
 describe('where (reference loop)', () => {
   it.each(layouts)('picks a where cond ≠ 0, else b, reading a %s view', (_, a, cells) => {
-    expect(Array.from(cpuBackend.where(cond, a, other))).toEqual(expected(cells));
+    expect(Array.from(referenceBackend.where(cond, a, other))).toEqual(expected(cells));
   });
 
   checkRows('ops.json', { where: (c, a, b) => Tensor.where(c, a, b), where_broadcast: (c, a, b) => Tensor.where(c, a, b) });
@@ -49,6 +49,6 @@ describe('whereKernel (gpu.js)', () => {
     const c: StridedView = { array: Float32Array.from(values.map((v) => (v > 0 ? 1 : 0))), shape, strides: rowMajorStrides(shape), offset: 0 };
     const a: StridedView = { array: Float32Array.from(values), shape, strides: [1, 15, 3], offset: 0 };
     const b: StridedView = { array: Float32Array.from(values.slice(0, 5)), shape, strides: [0, 0, 1], offset: 0 };
-    expect(Array.from(gpu.where(c, a, b))).toEqual(Array.from(cpuBackend.where(c, a, b)));
+    expect(Array.from(gpu.where(c, a, b))).toEqual(Array.from(referenceBackend.where(c, a, b)));
   });
 });
