@@ -46,6 +46,8 @@ const dtypeReaders: Record<SafetensorsDtype, { size: number; read: (bytes: Buffe
   I64: { size: 8, read: (b, at) => Number(b.readBigInt64LE(at)) },
 };
 
+const dtypeWords: Record<SafetensorsDtype, string> = { F32: 'float32', F64: 'float64', F16: 'float16', BF16: 'bfloat16', I64: 'int64' };
+
 /** Options of decodeSafetensors. */
 export interface DecodeOptions {
   /** Read F64, F16, BF16 and I64 tensors too, converted to float32 (default false: F32 only). */
@@ -200,7 +202,7 @@ function checkEntry(file: string, name: string, entry: unknown, dataLength: numb
   const offsets = e.data_offsets;
   const count = e.shape.reduce((a, b) => a * b, 1);
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(Number.isInteger) || offsets[1] - offsets[0] !== count * size) {
-    throw new DataFormatError(file, where, `data_offsets ${JSON.stringify(offsets)}; expected [begin, begin + ${count * size}] for shape [${e.shape.join(', ')}] of ${dtype}`);
+    throw new DataFormatError(file, where, `data_offsets ${JSON.stringify(offsets)}; expected [begin, begin + ${count * size}] for shape [${e.shape.join(', ')}] of ${dtypeWords[dtype]}`);
   }
   if (offsets[0] < 0 || offsets[1] > dataLength) {
     throw new DataFormatError(file, where, `data_offsets ${JSON.stringify(offsets)} run past the data (${dataLength} bytes); the file is truncated`);
