@@ -14,6 +14,7 @@
  *
  * May import: src (tsgrad's public API), src/data (setDevice), ./mnist/*.
  */
+import { resolve } from 'path';
 import { manualSeed, nn, noGrad, optim, type Tensor } from '../src';
 import { getDevice, setDevice, type GpuMode } from '../src/data';
 import { isModelName, models, type ModelName } from './mnist/models';
@@ -104,11 +105,11 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   const bar = progress ? new ProgressBar(progress, settings.epochs) : null;
   const epochs: EpochRecord[] = [];
   const batchLosses: [number, number][] = [];
-  const firstEpoch = settings.resume ? resume(settings.resume, run, log) : 0;
+  const firstEpoch = settings.resume ? resume(settings.resume, run, runSettings(settings), log) : 0;
   const lastEpoch = Math.min(settings.epochs, settings.stopAfter ?? Infinity);
   for (let epoch = firstEpoch; epoch < lastEpoch; epoch++) {
     epochs.push(trainEpoch(run, epoch, settings.seed, bar, batchLosses));
-    if (settings.save) nn.saveCheckpoint(settings.save, run, { epoch: String(epoch + 1), settings: JSON.stringify(settings) });
+    if (settings.save) nn.saveCheckpoint(settings.save, run, { epoch: String(epoch + 1), settings: JSON.stringify(settings), run: JSON.stringify(runSettings(settings)) });
   }
   if (settings.save) log(`checkpoint: ${settings.save}`);
 
@@ -216,9 +217,47 @@ function evaluate(model: nn.Module, test: ImageDataset, batchSize: number): { co
   return { correct, confusion, mistakes };
 }
 
-/** Loads a checkpoint and returns the epoch to continue from. */
-function resume(file: string, state: nn.TrainingState, log: (line: string) => void): number {
-  const metadata = nn.loadCheckpoint(file, state);
+/**
+ * The command-line flag of each setting that changes what a run computes: a resumed run must have
+ * the same values as the run that saved the checkpoint. (--device, --save, --resume, --stop-after,
+ * --report and --test-limit change where or how far it runs, not the training.)
+ */
+const RUN_FLAGS = {
+  epochs: '--epochs', batchSize: '--batch-size', lr: '--lr', model: '--model', seed: '--seed', augment: '--augment / --no-augment',
+  holdout: '--holdout', trainLimit: '--train-limit', data: '--data', csv: '--csv', testData: '--test-data',
+} as const;
+
+type RunSettings = Partial<Record<keyof typeof RUN_FLAGS, string | number | boolean>>;
+
+/** The settings a resumed run must share with its checkpoint, with folders and files as absolute paths. */
+function runSettings(s: Settings): RunSettings {
+  const run: RunSettings = {};
+  for (const key of Object.keys(RUN_FLAGS) as (keyof typeof RUN_FLAGS)[]) {
+    const value = s[key];
+    if (value !== undefined) run[key] = key === 'data' || key === 'csv' || key === 'testData' ? resolve(String(value)) : value;
+  }
+  return run;
+}
+
+/** Throws, naming each flag whose value differs from the checkpoint's, before the checkpoint is loaded. */
+function checkSameRun(file: string, metadata: Record<string, string>, now: RunSettings): void {
+  let saved: RunSettings;
+  try {
+    saved = JSON.parse(metadata.run ?? 'null') as RunSettings;
+  } catch {
+    saved = null as unknown as RunSettings;
+  }
+  if (typeof saved !== 'object' || saved === null) throw new Error(`--resume ${file}: the checkpoint records no run settings (metadata "run"); it was not saved by this version of learnMnist`);
+  const show = (v: unknown): string => (v === undefined ? '(not given)' : typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
+  const changed = (Object.keys(RUN_FLAGS) as (keyof typeof RUN_FLAGS)[])
+    .filter((key) => saved[key] !== now[key])
+    .map((key) => `${RUN_FLAGS[key]}: the checkpoint has ${show(saved[key])}, this run ${show(now[key])}`);
+  if (changed.length) throw new Error(`--resume ${file}: the run was saved with other settings; resume with the same ones (${changed.join('; ')})`);
+}
+
+/** Checks that the run's settings match the checkpoint's, loads it, and returns the epoch to continue from. */
+function resume(file: string, state: nn.TrainingState, run: RunSettings, log: (line: string) => void): number {
+  const metadata = nn.loadCheckpoint(file, state, (m) => checkSameRun(file, m, run));
   const epoch = Number(metadata.epoch);
   if (!Number.isInteger(epoch) || epoch < 0) throw new Error(`--resume ${file}: the checkpoint has no epoch count (metadata epoch = ${JSON.stringify(metadata.epoch)})`);
   log(`resumed from ${file} after epoch ${epoch}`);
@@ -302,7 +341,9 @@ const usage = `usage: node build/applications/learnMnist.js [options]
   --test-data DIR     test on DIR's t10k-images/t10k-labels files (default: ${defaults.holdout} held-out training images)
   --augment           random shifts (±2 px) and rotations (±10°) while training (default on; --no-augment)
   --save FILE         save a checkpoint (safetensors) after every epoch
-  --resume FILE       continue from a checkpoint saved with the same settings
+  --resume FILE       continue from a checkpoint saved with the same settings (a changed
+                      --epochs, --batch-size, --lr, --model, --seed, --no-augment, --holdout,
+                      --train-limit, --data, --csv or --test-data is refused)
   --stop-after N      stop after epoch N (the schedule still spans --epochs): train in pieces with --save/--resume
   --report DIR        write charts, confusion matrix, misclassified digits and settings to DIR
   --export DIR        write the trained model for PyTorch to DIR: model.safetensors and model.py (docs/pytorch.md)

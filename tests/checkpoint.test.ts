@@ -114,10 +114,10 @@ describe('checkpoints', () => {
     const s = setup(1);
     const modelOnly = join(dir, 'model-only.safetensors');
     nn.saveCheckpoint(modelOnly, { model: s.model });
-    expect(() => nn.loadCheckpoint(modelOnly, s)).toThrow(`loadCheckpoint: ${modelOnly} holds no optimizer state (it was saved without an optimizer)`);
+    expect(() => nn.loadCheckpoint(modelOnly, s)).toThrow(`loadCheckpoint: ${modelOnly}: holds no optimizer state (it was saved without an optimizer)`);
     const plain = join(dir, 'plain.safetensors');
     nn.data.saveSafetensors(plain, { w: tensor([1]) });
-    expect(() => nn.loadCheckpoint(plain, s)).toThrow(`loadCheckpoint: ${plain} has format undefined; expected "tsgrad-checkpoint-1" (a file written by saveCheckpoint)`);
+    expect(() => nn.loadCheckpoint(plain, s)).toThrow(`${plain}: metadata "format": undefined; expected "tsgrad-checkpoint-1" (a file written by saveCheckpoint)`);
     class Other extends nn.Module { fc = new nn.Linear(8, 4); forward(x: Tensor): Tensor { return x; } }
     expect(() => nn.loadCheckpoint(modelOnly, { model: new Other() })).toThrow(/loadStateDict \(Other\): unexpected keys: bn.bias, .*conv.weight. shape mismatch: fc.weight: checkpoint \[3,8\], model \[4,8\]/);
   });

@@ -69,7 +69,7 @@ const coverage: Record<OpName, string[]> = {
   reshape: ['reshape', 'reshape_split', 'reshape_noncontiguous'], permute: ['permute'], expand: ['expand'], pad: ['pad', 'pad_value'],
   shrink: ['shrink'], stride: ['stride', 'stride_negative', 'stride_negative_2'],
   window: ['window_1d', 'window_2d', 'window_axes_reversed'],
-  const: ['const'], fromArray: ['fromArray'], rand: [], assign: [], // rand and assign: the named tests below
+  const: ['const'], fromArray: ['fromArray'], rand: [], assign: [], generate: [], // rand, assign, generate: the named tests below
 };
 
 const rows = loadFixture('primitives.json');
@@ -193,5 +193,19 @@ describe.each(backends)('primitives on the %s backend', (_name, backend) => {
     expect(TensorData.rand([100, 100]).toFlat()).toEqual(values);
     manualSeed(2025);
     expect(TensorData.rand([100, 100]).toFlat()).not.toEqual(values);
+  });
+
+  // ---- generate ------------------------------------------------------------------------------
+
+  it('generate fills new packed storage from a function of the row-major cell index', () => {
+    const t = TensorData.generate([2, 3], (i) => i * 10 + 1);
+    expect(t.toNested()).toEqual([[1, 11, 21], [31, 41, 51]]);
+    expect(t.isContiguous).toBe(true);
+    expect(TensorData.generate([0, 4], () => 1).size).toBe(0);
+  });
+
+  it('generate refuses a bad shape and one past MAX_CELLS, naming the op', () => {
+    expect(() => TensorData.generate([2, -1], () => 0)).toThrow(TypeError);
+    expect(() => TensorData.generate([1e6, 1e6], () => 0, 'eye')).toThrow('eye: shape [1000000,1000000] has 1000000000000 cells');
   });
 });

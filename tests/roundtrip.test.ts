@@ -165,12 +165,14 @@ describe('loadFromTorch checks everything before writing', () => {
     ['an unexpected name (a tsgrad name)', { ...good, '1.runningMean': good['1.running_mean'] }, 'unexpected keys: 1.runningMean'],
     ['an integer weight', { ...good, '1.weight': { dtype: 'I64', values: [1, 2], shape: [2] } }, 'dtype mismatch: 1.weight: I64, expected a float dtype'],
     ['a float num_batches_tracked', { ...good, '1.num_batches_tracked': { dtype: 'F32', values: [7], shape: [] } }, 'dtype mismatch: 1.num_batches_tracked: F32, expected I64'],
-    ['a wrong shape', { ...good, '1.bias': { dtype: 'F32', values: [0, 1, 2], shape: [3] } }, 'shape mismatch: 1.bias: file [3], model [2]'],
+    ['a wrong shape', { ...good, '1.bias': { dtype: 'F32', values: [0, 1, 2], shape: [3] } }, 'shape mismatch: 1.bias: checkpoint [3], model [2]'],
   ])('%s is refused and the model is left as it was', (label, tensors, message) => {
     const net = makeNet();
     const before = Object.entries(net.stateDict()).map(([k, t]) => [k, t.toArray()]);
     const defined = Object.fromEntries(Object.entries(tensors).filter(([, t]) => t !== undefined)) as typeof good;
-    expect(() => nn.loadFromTorch(net, file(`bad-${label.replace(/\W/g, '')}.safetensors`, defined))).toThrow(message);
+    const path = file(`bad-${label.replace(/\W/g, '')}.safetensors`, defined);
+    expect(() => nn.loadFromTorch(net, path)).toThrow(message);
+    expect(() => nn.loadFromTorch(net, path)).toThrow(nn.CheckpointError);
     expect(Object.entries(net.stateDict()).map(([k, t]) => [k, t.toArray()])).toEqual(before);
   });
 });

@@ -10,4 +10,4 @@ export { isGpuModeAvailable, type GpuBackend } from './gpu/backend';
 export { allOps, opGroup, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp } from './ops';
 export { manualSeed } from './random';
 export { reclaimDeviceMemory, reclaimStats, type ReclaimStats, type Residence } from './storage';
-export { formatShape, normalizeAxis, numel, shapesEqual, type Shape } from './shape';
+export { checkCellCount, checkShape, formatShape, MAX_CELLS, normalizeAxis, numel, shapesEqual, type Shape } from './shape';

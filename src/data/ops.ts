@@ -21,7 +21,7 @@ export type ReduceOp = 'sum' | 'amax';
 /** Views of the same storage (pad copies: new cells must be filled; reshape copies when no view fits). */
 export type MovementOp = 'reshape' | 'permute' | 'expand' | 'pad' | 'shrink' | 'stride' | 'window';
 /** Ops that create data or write it. */
-export type LoadOp = 'const' | 'rand' | 'fromArray' | 'assign';
+export type LoadOp = 'const' | 'rand' | 'fromArray' | 'generate' | 'assign';
 
 export type OpName = UnaryOp | BinaryOp | TernaryOp | ReduceOp | MovementOp | LoadOp;
 
@@ -58,7 +58,7 @@ export const opGroup: Record<OpName, 'unary' | 'binary' | 'ternary' | 'reduce' |
   where: 'ternary', mulacc: 'ternary',
   sum: 'reduce', amax: 'reduce',
   reshape: 'movement', permute: 'movement', expand: 'movement', pad: 'movement', shrink: 'movement', stride: 'movement', window: 'movement',
-  const: 'load', rand: 'load', fromArray: 'load', assign: 'load',
+  const: 'load', rand: 'load', fromArray: 'load', generate: 'load', assign: 'load',
 };
 
 /** Every op name, for docs and tests that must cover each one. */

@@ -55,6 +55,20 @@ export function normalizeAxis(axis: number, rank: number, op: string): number {
   return axis < 0 ? axis + Math.max(rank, 1) : axis;
 }
 
+/**
+ * The most cells one tensor may hold: 2^31 − 1 (8 GiB of float32). Larger shapes are refused with a
+ * named error before anything is allocated, instead of failing inside the allocator (or aborting Node).
+ */
+export const MAX_CELLS = 2 ** 31 - 1;
+
+/** Throws a RangeError naming `op`, the shape and its cell count when the shape has more than MAX_CELLS cells. */
+export function checkCellCount(shape: Shape, op: string): void {
+  const cells = numel(shape);
+  if (cells > MAX_CELLS) {
+    throw new RangeError(`${op}: shape ${formatShape(shape)} has ${cells} cells (${cells * 4} bytes of float32); a tensor holds at most ${MAX_CELLS} (2^31 - 1) cells`);
+  }
+}
+
 /** Checks that every entry is a non-negative integer. */
 export function checkShape(shape: Shape, op: string): void {
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {

@@ -19,7 +19,7 @@ import { cpuBackend } from './cpu';
 import { currentBackend } from './device';
 import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
 import { uniformArray } from './random';
-import { checkShape, formatShape, normalizeAxis, numel, rowMajorStrides, shapesEqual, type Shape } from './shape';
+import { checkCellCount, checkShape, formatShape, normalizeAxis, numel, rowMajorStrides, shapesEqual, type Shape } from './shape';
 import { Storage } from './storage';
 
 /** A number, or nested arrays of numbers: what `toNested` returns and `fromNested` accepts. */
@@ -49,6 +49,18 @@ export class TensorData {
       throw new RangeError(`fromArray: ${values.length} values cannot fill shape ${formatShape(shape)} (${numel(shape)} cells)`);
     }
     return TensorData.packed(Float32Array.from(values), shape);
+  }
+
+  /**
+   * New storage of `shape` whose cell i (row-major) is `valueAt(i)`, filled in place: arange and eye
+   * build their values this way, without a JS array of that length (8 bytes or more per number).
+   * The only memory it takes is the result's.
+   */
+  static generate(shape: Shape, valueAt: (index: number) => number, op = 'generate'): TensorData {
+    checkShape(shape, op);
+    const array = allocateCells(shape, op);
+    for (let i = 0; i < array.length; i++) array[i] = valueAt(i);
+    return TensorData.packed(array, shape);
   }
 
   /** Reads nested arrays such as [[1, 2], [3, 4]]; every row at one depth must have the same length. */
@@ -199,6 +211,7 @@ export class TensorData {
    * has a device (the result stays there), over host arrays otherwise.
    */
   private static compute(inputs: readonly TensorData[], shape: Shape, op: Compute): TensorData {
+    checkCellCount(shape, 'result');
     const backend = currentBackend();
     const memory = backend.device;
     if (memory) return TensorData.resident(op(memory, inputs.map((t) => t.deviceView(memory))), memory, shape);
@@ -433,4 +446,15 @@ function viewStrides(oldShape: Shape, oldStrides: Shape, newShape: Shape): numbe
     n++;
   }
   return o === oldDims.length ? strides : null;
+}
+
+/** A zeroed Float32Array for `shape`, or a RangeError naming `op` and the size when it is too large or memory runs out. */
+function allocateCells(shape: Shape, op: string): Float32Array {
+  checkCellCount(shape, op);
+  const cells = numel(shape);
+  try {
+    return new Float32Array(cells);
+  } catch (e) {
+    throw new RangeError(`${op}: cannot allocate shape ${formatShape(shape)}, ${cells} cells (${cells * 4} bytes of float32): ${(e as Error).message}`);
+  }
 }

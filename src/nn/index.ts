@@ -21,7 +21,7 @@ export {
 } from './losses';
 export * as init from './init';
 export * as data from './data';
-export { saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT, type TrainingState } from './checkpoint';
+export { saveCheckpoint, loadCheckpoint, CheckpointError, CHECKPOINT_FORMAT, type TrainingState } from './checkpoint';
 export {
   exportToTorch, loadFromTorch, translateToTorch, stateNames,
   type TorchForward, type TorchTensorName, type TorchExport, type TorchTranslation,

@@ -146,11 +146,20 @@ export abstract class Module {
    * shapes together, and nothing is changed unless everything fits.
    */
   loadStateDict(state: StateDict, strict = true): void {
+    this.checkStateDict(state, strict);
     const own = this.stateDict();
-    const missing = Object.keys(own).filter((k) => !(k in state));
-    const unexpected = Object.keys(state).filter((k) => !(k in own));
+    noGrad(() => {
+      for (const [name, target] of Object.entries(own)) if (hasKey(state, name)) target.copy_(state[name]);
+    });
+  }
+
+  /** Throws what loadStateDict would refuse (missing or unexpected keys, mismatched shapes); changes nothing. */
+  checkStateDict(state: StateDict, strict = true): void {
+    const own = this.stateDict();
+    const missing = Object.keys(own).filter((k) => !hasKey(state, k));
+    const unexpected = Object.keys(state).filter((k) => !hasKey(own, k));
     const misShaped = Object.keys(own)
-      .filter((k) => k in state && !shapesEqual(own[k].shape, state[k].shape))
+      .filter((k) => hasKey(state, k) && !shapesEqual(own[k].shape, state[k].shape))
       .map((k) => `${k}: checkpoint ${formatShape(state[k].shape)}, model ${formatShape(own[k].shape)}`);
     const problems = [
       ...(strict && missing.length ? [`missing keys: ${missing.join(', ')}`] : []),
@@ -158,9 +167,6 @@ export abstract class Module {
       ...(misShaped.length ? [`shape mismatch: ${misShaped.join('; ')}`] : []),
     ];
     if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('. ')}`);
-    noGrad(() => {
-      for (const [name, target] of Object.entries(own)) if (name in state) target.copy_(state[name]);
-    });
   }
 
   /** A one-line-per-child summary, such as `Net(conv1: Conv2d(1, 8, kernel 3), ...)`. */
@@ -202,4 +208,9 @@ function isPart(value: unknown): value is Parameter | Buffer | Module {
 
 function join(prefix: string, name: string): string {
   return prefix ? `${prefix}.${name}` : name;
+}
+
+/** An own key of `o` (so that names such as 'constructor' are not found on Object.prototype). */
+function hasKey(o: object, key: string): boolean {
+  return Object.prototype.hasOwnProperty.call(o, key);
 }

@@ -19,7 +19,7 @@
  * both. tsgrad's BatchNorm does not count batches, so num_batches_tracked is exported as 0 and
  * dropped on import (PyTorch reads it only when momentum is None, which tsgrad does not offer).
  *
- * May import: ./module, ./layers, ./activations, ./data (safetensors), src/tensor, node's fs and path.
+ * May import: ./module, ./layers, ./activations, ./checkpoint (CheckpointError), ./data (safetensors), src/tensor, node's fs and path.
  */
 import { mkdirSync } from 'fs';
 import { join as joinPath } from 'path';
@@ -27,6 +27,7 @@ import { Tensor } from '../tensor';
 import { encodeSafetensors, loadSafetensors, writeFileAtomic } from './data';
 import { GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations';
 import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d } from './layers';
+import { CheckpointError } from './checkpoint';
 import { Buffer, Module, Parameter, Sequential, type StateDict } from './module';
 
 /** A module of the user's own that can be exported: it gives its forward in PyTorch. */
@@ -79,8 +80,8 @@ const PYTHON_FILE = 'model.py';
 export function exportToTorch(model: Module, dir: string): TorchExport {
   const { python, names } = translateToTorch(model);
   const state = model.stateDict();
-  const tensors: Record<string, Tensor> = {};
-  const dtypes: Record<string, 'F32' | 'I64'> = {};
+  const tensors = Object.create(null) as Record<string, Tensor>;
+  const dtypes = Object.create(null) as Record<string, 'F32' | 'I64'>;
   for (const n of names) {
     tensors[n.torch] = n.tsgrad === null ? Tensor.zeros(n.shape) : state[n.tsgrad];
     dtypes[n.torch] = n.dtype;
@@ -98,7 +99,8 @@ export function exportToTorch(model: Module, dir: string): TorchExport {
  * Loads a safetensors file that PyTorch wrote for the equivalent model (its state_dict names) into
  * `model`. Every name, shape and dtype is checked before anything is written; a failed load throws
  * and leaves the model as it was. F64, F16 and BF16 tensors are converted to float32 and
- * num_batches_tracked is dropped, each with a note; the notes are returned.
+ * num_batches_tracked is dropped, each with a note; the notes are returned. A malformed file throws
+ * a DataFormatError, one that does not fit the model a CheckpointError, as loadCheckpoint does.
  */
 export function loadFromTorch(model: Module, file: string): string[] {
   const names = stateNames(model);
@@ -108,7 +110,7 @@ export function loadFromTorch(model: Module, file: string): string[] {
   const unexpected = Object.keys(tensors).filter((k) => !expected.has(k));
   const badDtypes: string[] = [];
   const notes: string[] = [];
-  const state: StateDict = {};
+  const state = Object.create(null) as StateDict;
   for (const n of names) {
     if (!hasKey(tensors, n.torch)) continue;
     const dtype = dtypes[n.torch];
@@ -126,12 +128,13 @@ export function loadFromTorch(model: Module, file: string): string[] {
     ...(unexpected.length ? [`unexpected keys: ${unexpected.join(', ')}`] : []),
     ...(badDtypes.length ? [`dtype mismatch: ${badDtypes.join('; ')}`] : []),
   ];
-  if (problems.length) throw new Error(`loadFromTorch (${model.constructor.name}): ${file}: ${problems.join('. ')}`);
+  if (problems.length) throw new CheckpointError(file, `${problems.join('. ')} (for ${model.constructor.name}, in PyTorch's names)`, 'loadFromTorch');
   try {
-    model.loadStateDict(state); // checks every shape before it copies anything
+    model.checkStateDict(state); // every shape, before anything is copied
   } catch (e) {
-    throw new Error(`loadFromTorch: ${file}: ${(e as Error).message.replace(/\bcheckpoint\b/g, 'file')}`);
+    throw new CheckpointError(file, (e as Error).message, 'loadFromTorch');
   }
+  model.loadStateDict(state);
   return notes;
 }
 

@@ -6,13 +6,14 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./inplace, ./indexing and ./ops (whose
- * functions the in-place, indexing and extra-op methods delegate to; they import this file back, used
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./creation, ./inplace, ./indexing and ./ops (whose
+ * functions the creation, in-place, indexing and extra-op methods delegate to; they import this file back, used
  * at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
+import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
@@ -218,46 +219,48 @@ export class Tensor {
 
   /** A tensor of zeros. */
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('zeros', shape);
     return Tensor.full(shape, 0, options);
   }
 
   /** A tensor of ones. */
   static ones(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('ones', shape);
     return Tensor.full(shape, 1, options);
   }
 
   /** A tensor with `value` in every cell. */
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
-    return new Tensor(TensorData.const(value, shape).clone(), options);
+    checkCreationShape('full', shape);
+    return new Tensor(TensorData.generate(shape, () => value, 'full'), options);
   }
 
   /** start, start+step, ... below stop; `arange(n)` counts 0..n-1. */
   static arange(start: number, stop?: number, step = 1, options?: TensorOptions): Tensor {
-    const [from, to] = stop === undefined ? [0, start] : [start, stop];
-    if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be a non-zero number, got ${step}`);
-    const count = Math.max(0, Math.ceil((to - from) / step));
-    return new Tensor(TensorData.fromArray(Array.from({ length: count }, (_, i) => from + i * step), [count]), options);
+    return arange(start, stop, step, options);
   }
 
   /** The identity matrix (n rows, m columns). */
   static eye(n: number, m = n, options?: TensorOptions): Tensor {
-    const values = Array.from({ length: n * m }, (_, i) => (Math.floor(i / m) === i % m ? 1 : 0));
-    return new Tensor(TensorData.fromArray(values, [n, m]), options);
+    return eye(n, m, options);
   }
 
   /** Uniform in [0, 1), from the seeded generator (`manualSeed`). */
   static rand(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('rand', shape);
     return new Tensor(TensorData.rand(shape), options);
   }
 
   /** Uniform in [low, high). */
   static uniform(shape: Shape, low = 0, high = 1, options?: TensorOptions): Tensor {
+    checkCreationShape('uniform', shape);
     const u = TensorData.rand(shape);
     return new Tensor(u.mul(TensorData.const(high - low, shape)).add(TensorData.const(low, shape)), options);
   }
 
   /** Standard normal, by the Box–Muller transform: √(−2 ln(1−u₁))·cos(2πu₂). */
   static randn(shape: Shape, options?: TensorOptions): Tensor {
+    checkCreationShape('randn', shape);
     const c = (v: number): TensorData => TensorData.const(v, shape);
     const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();

@@ -5,20 +5,15 @@
  * Every line is checked before anything is returned; a bad line throws a DataFormatError naming the
  * file, the line (and column) and what was expected there.
  *
- * May import: ./dataset, ./errors, node's fs.
+ * May import: ./dataset, ./errors, ./files.
  */
-import { readFileSync } from 'fs';
 import { ImageDataset } from './dataset';
 import { DataFormatError } from './errors';
+import { readDataText } from './files';
 
 /** Reads a Kaggle digit-recognizer CSV with labels; images are square (784 pixels: 28x28). */
 export function loadKaggleCsv(file: string, classes = 10): ImageDataset {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DataFormatError(file, 'open', `cannot read the file (${(e as Error).message})`);
-  }
+  const text = readDataText(file);
   const lines = text.split(/\r?\n/);
   const pixelCount = checkHeader(file, lines[0]);
   const side = Math.sqrt(pixelCount);

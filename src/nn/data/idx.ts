@@ -10,13 +10,18 @@
  * file, a label out of range or an image/label count mismatch throw a DataFormatError naming the
  * file, the byte offset (in the decompressed data for .gz files) and what was expected.
  *
- * May import: ./dataset, ./errors, node's fs, path and zlib.
+ * A .gz file is inflated in two steps, so that a gzip bomb (a small file that inflates to gigabytes)
+ * costs nothing: first only its head, for the header's dims; then the rest, stopping with an error
+ * as soon as the output passes the size the header declares.
+ *
+ * May import: ./dataset, ./errors, ./files, node's fs, path and zlib.
  */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
-import { gunzipSync } from 'zlib';
+import { constants as zlibConstants, gunzipSync } from 'zlib';
 import { ImageDataset } from './dataset';
 import { DataFormatError } from './errors';
+import { MAX_FILE_BYTES, readDataFile } from './files';
 
 /** Magic number of an IDX images file: unsigned bytes, 3 dims (0x00000803). */
 export const IMAGES_MAGIC = 2051;
@@ -31,25 +36,93 @@ export interface IdxArray {
   values: Uint8Array;
 }
 
-/** The file's bytes, gunzipped when they start with the gzip magic bytes. */
-export function readMaybeGzipped(file: string): Buffer {
-  let bytes: Buffer;
+/** The largest IDX header: the magic number and up to 255 dim sizes. */
+const MAX_HEADER_BYTES = 4 + 4 * 255;
+
+/**
+ * The file's bytes, gunzipped when they start with the gzip magic bytes. Inflating stops with a
+ * DataFormatError once the output passes `maxBytes`.
+ */
+export function readMaybeGzipped(file: string, maxBytes = MAX_FILE_BYTES): Buffer {
+  const bytes = readDataFile(file);
+  return isGzip(bytes) ? inflate(file, bytes, maxBytes, `the limit of ${maxBytes} bytes`) : bytes;
+}
+
+function isGzip(bytes: Buffer): boolean {
+  return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
+/** All of a gzip stream, refusing to inflate more than `maxBytes` (`limit` says where that number comes from). */
+function inflate(file: string, gzipped: Buffer, maxBytes: number, limit: string): Buffer {
+  const out = inflatePrefix(file, gzipped, gzipped.length, maxBytes, true);
+  if (out === null) throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `inflates to more than ${limit}; refused (a corrupt file or a gzip bomb)`);
+  return out;
+}
+
+/**
+ * What the first `length` compressed bytes inflate to, or null when that passes `maxBytes` (zlib
+ * stops as soon as it does). A prefix is inflated as far as it goes unless `complete` is asked for.
+ */
+function inflatePrefix(file: string, gzipped: Buffer, length: number, maxBytes: number, complete = false): Buffer | null {
   try {
-    bytes = readFileSync(file);
+    const finishFlush = complete ? zlibConstants.Z_FINISH : zlibConstants.Z_SYNC_FLUSH;
+    return gunzipSync(gzipped.subarray(0, length), { finishFlush, maxOutputLength: Math.max(1, maxBytes) });
   } catch (e) {
-    throw new DataFormatError(file, 'open', `cannot read the file (${(e as Error).message})`);
+    if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return null;
+    throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a complete .gz file (is it truncated?)`);
   }
-  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) return bytes;
-  try {
-    return gunzipSync(bytes);
-  } catch (e) {
-    throw new DataFormatError(file, `gzip data (${bytes.length} bytes)`, `cannot decompress: ${(e as Error).message}; expected a complete .gz file (is it truncated?)`);
+}
+
+/** Most a head read may inflate: far more than a header, far less than a bomb. */
+const HEAD_CAP = 1 << 20;
+
+/**
+ * At least the first `wanted` inflated bytes of a gzip stream (fewer if it is shorter), never
+ * inflating more than HEAD_CAP: prefixes of the compressed bytes double in length until one gives
+ * `wanted` bytes; if one passes the cap instead, a binary search between the last two lengths finds
+ * a prefix in between (one compressed byte inflates to about 1 KB at most, far less than the cap).
+ */
+function inflateHead(file: string, gzipped: Buffer, wanted: number): Buffer {
+  let short = 0; // a prefix length known to give fewer than `wanted` bytes
+  let long = 0; // one known to pass HEAD_CAP (0: none yet)
+  for (let k = 64; long === 0; k *= 2) {
+    const head = inflatePrefix(file, gzipped, Math.min(k, gzipped.length), HEAD_CAP);
+    if (head === null) long = k;
+    else if (head.length >= wanted || k >= gzipped.length) return head;
+    else short = k;
   }
+  while (long - short > 1) {
+    const middle = Math.floor((short + long) / 2);
+    const head = inflatePrefix(file, gzipped, middle, HEAD_CAP);
+    if (head === null) long = middle;
+    else if (head.length >= wanted) return head;
+    else short = middle;
+  }
+  throw new DataFormatError(file, `gzip data (${gzipped.length} bytes)`, `no prefix inflates to between ${wanted} and ${HEAD_CAP} bytes; expected a .gz file`);
 }
 
 /** Parses one IDX file whose magic number must be `expectedMagic` (2051 images, 2049 labels). */
 export function readIdx(file: string, expectedMagic: number): IdxArray {
-  const bytes = readMaybeGzipped(file);
+  const raw = readDataFile(file);
+  const head = isGzip(raw) ? inflateHead(file, raw, MAX_HEADER_BYTES) : raw;
+  const { dims, headerBytes } = readHeader(file, head, expectedMagic);
+  const count = dims.reduce((a, b) => a * b, 1);
+  const expectedLength = headerBytes + count;
+  if (expectedLength > MAX_FILE_BYTES) {
+    throw new DataFormatError(file, 'byte 4', `the header declares ${dims.join(' x ')} = ${count} values; a reader takes at most ${MAX_FILE_BYTES} bytes`);
+  }
+  const bytes = isGzip(raw) ? inflate(file, raw, expectedLength, `the ${expectedLength} bytes its IDX header declares`) : raw;
+  if (bytes.length < expectedLength) {
+    throw new DataFormatError(file, `byte ${bytes.length}`, `the file is truncated: the header promises ${dims.join(' x ')} = ${count} values (${expectedLength} bytes in all), but it ends after ${bytes.length - headerBytes}`);
+  }
+  if (bytes.length > expectedLength) {
+    throw new DataFormatError(file, `byte ${expectedLength}`, `${bytes.length - expectedLength} unexpected bytes after the ${dims.join(' x ')} values; expected the file to end here`);
+  }
+  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count) };
+}
+
+/** The magic number (checked) and the dims of an IDX header. */
+function readHeader(file: string, bytes: Buffer, expectedMagic: number): { dims: number[]; headerBytes: number } {
   const what = expectedMagic === IMAGES_MAGIC ? 'images' : 'labels';
   if (bytes.length < 4) throw new DataFormatError(file, `byte ${bytes.length}`, `the file ends inside the 4-byte magic number; expected an IDX ${what} file`);
   const magic = bytes.readUInt32BE(0);
@@ -59,16 +132,7 @@ export function readIdx(file: string, expectedMagic: number): IdxArray {
   const rank = magic & 0xff;
   const headerBytes = 4 + 4 * rank;
   if (bytes.length < headerBytes) throw new DataFormatError(file, `byte ${bytes.length}`, `the file ends inside the header; expected ${rank} dim sizes (${headerBytes} header bytes)`);
-  const dims = Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i));
-  const count = dims.reduce((a, b) => a * b, 1);
-  const expectedLength = headerBytes + count;
-  if (bytes.length < expectedLength) {
-    throw new DataFormatError(file, `byte ${bytes.length}`, `the file is truncated: the header promises ${dims.join(' x ')} = ${count} values (${expectedLength} bytes in all), but it ends after ${bytes.length - headerBytes}`);
-  }
-  if (bytes.length > expectedLength) {
-    throw new DataFormatError(file, `byte ${expectedLength}`, `${bytes.length - expectedLength} unexpected bytes after the ${dims.join(' x ')} values; expected the file to end here`);
-  }
-  return { dims, values: new Uint8Array(bytes.buffer, bytes.byteOffset + headerBytes, count) };
+  return { dims: Array.from({ length: rank }, (_, i) => bytes.readUInt32BE(4 + 4 * i)), headerBytes };
 }
 
 /** Reads an images file and a labels file into one dataset; pixels are scaled from 0..255 to [0, 1]. */

@@ -7,12 +7,12 @@
  * (between 863 and 1127 per digit, 10,000 in all). They are read directly, not through the
  * package's helpers, which shuffle with Math.random.
  *
- * May import: ./dataset, ./errors, node's fs and path.
+ * May import: ./dataset, ./errors, ./files, node's path.
  */
-import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import { ImageDataset } from './dataset';
 import { DataFormatError } from './errors';
+import { readDataText } from './files';
 
 const SIDE = 28;
 
@@ -40,12 +40,7 @@ export function loadNpmMnist(): ImageDataset {
 
 /** One digit file's values (exported for the tests of its error messages). */
 export function readDigitFile(file: string): Float32Array {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new DataFormatError(file, 'open', `cannot read or parse the JSON (${(e as Error).message})`);
-  }
+  const text = readDataText(file);
   const scanned = scanPixels(text);
   if (scanned && scanned.length % (SIDE * SIDE) === 0) return scanned;
   return parseStrictly(file, text);
@@ -85,7 +80,7 @@ function parseStrictly(file: string, text: string): Float32Array {
   } catch (e) {
     throw new DataFormatError(file, 'open', `cannot read or parse the JSON (${(e as Error).message})`);
   }
-  const data = (parsed as { data?: unknown }).data;
+  const data = typeof parsed === 'object' && parsed !== null ? (parsed as { data?: unknown }).data : undefined;
   if (!Array.isArray(data) || data.length % (SIDE * SIDE) !== 0) {
     throw new DataFormatError(file, 'key "data"', `expected an array of 784 values per image, got ${Array.isArray(data) ? `${data.length} values` : typeof data}`);
   }

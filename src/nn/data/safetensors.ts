@@ -14,15 +14,21 @@
  *
  * `writeFileAtomic` writes to a temporary file in the same folder, flushes it to disk (fsync) and
  * renames it over the target. A rename within one file system replaces the file in one step, so a
- * crash at any moment leaves either the old file or the new one, never a half-written file.
+ * crash at any moment leaves either the old file or the new one, never a half-written file. The temp
+ * file's name holds the writer's process id (`.<name>.<pid>.tmp`): a process killed mid-save leaves
+ * its temp file behind, and the next save of the same file removes it once that process is gone.
  *
- * May import: ./errors, src/tensor, src/data (TensorData), node's fs and path.
+ * Names are kept as ordinary keys in objects without a prototype, so a tensor named `__proto__` or
+ * `constructor` round-trips like any other.
+ *
+ * May import: ./errors, ./files, src/tensor, src/data (TensorData), node's fs and path.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, unlinkSync, writeSync } from 'fs';
 import { basename, dirname, join } from 'path';
 import { TensorData } from '../../data';
 import { Tensor } from '../../tensor';
 import { DataFormatError } from './errors';
+import { readDataFile } from './files';
 
 /** Named tensors and string metadata: what a safetensors file holds. */
 export interface SafetensorsContents {
@@ -66,7 +72,7 @@ interface HeaderEntry {
  */
 export function encodeSafetensors(tensors: Record<string, Tensor>, metadata: Record<string, string> = {}, dtypes: Record<string, 'F32' | 'I64'> = {}): Buffer {
   const names = Object.keys(tensors).sort();
-  const header: Record<string, HeaderEntry | Record<string, string>> = {};
+  const header = Object.create(null) as Record<string, HeaderEntry | Record<string, string>>;
   if (Object.keys(metadata).length) header.__metadata__ = metadata;
   let offset = 0;
   for (const name of names) {
@@ -98,19 +104,23 @@ export function decodeSafetensors(bytes: Buffer, file: string, options: DecodeOp
   if (8 + headerLength > bytes.length) {
     throw new DataFormatError(file, 'byte 0', `header length ${headerLength} runs past the end of the file (${bytes.length} bytes); the file is truncated or not safetensors`);
   }
-  let header: Record<string, unknown>;
+  let parsed: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength)) as Record<string, unknown>;
+    parsed = JSON.parse(bytes.toString('utf8', 8, 8 + headerLength));
   } catch (e) {
     throw new DataFormatError(file, 'byte 8', `the header is not valid JSON (${(e as Error).message})`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new DataFormatError(file, 'byte 8', `the header is ${describeJson(parsed)}; expected a JSON object of tensor entries`);
+  }
+  const header = parsed as Record<string, unknown>;
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
-  const metadata = readMetadata(file, header.__metadata__);
+  const metadata = readMetadata(file, Object.prototype.hasOwnProperty.call(header, '__metadata__') ? header.__metadata__ : undefined);
   const entries = Object.entries(header).filter(([name]) => name !== '__metadata__').map(([name, entry]) => [name, checkEntry(file, name, entry, dataLength, options.convert ?? false)] as const);
   checkCoverage(file, entries.map(([name, e]) => [name, e.data_offsets]), dataLength, dataStart);
-  const tensors: Record<string, Tensor> = {};
-  const dtypes: Record<string, SafetensorsDtype> = {};
+  const tensors = Object.create(null) as Record<string, Tensor>;
+  const dtypes = Object.create(null) as Record<string, SafetensorsDtype>;
   for (const [name, entry] of entries) {
     const [begin, end] = entry.data_offsets;
     const { size, read } = dtypeReaders[entry.dtype];
@@ -129,13 +139,7 @@ export function saveSafetensors(file: string, tensors: Record<string, Tensor>, m
 
 /** Reads a safetensors file (float32 tensors only, unless `convert`); a malformed file throws a DataFormatError. */
 export function loadSafetensors(file: string, options: DecodeOptions = {}): SafetensorsContents {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    throw new DataFormatError(file, 'open', `cannot read the checkpoint (${(e as Error).message})`);
-  }
-  return decodeSafetensors(bytes, file, options);
+  return decodeSafetensors(readDataFile(file), file, options);
 }
 
 /** Replaceable steps of `writeFileAtomic`, so tests can make a write or the rename fail like a crash would. */
@@ -152,7 +156,8 @@ export interface AtomicWriteHooks {
  * disk). If a step throws, the temp file is removed and `file` is untouched.
  */
 export function writeFileAtomic(file: string, bytes: Buffer, io: AtomicWriteHooks = {}): void {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+  removeStaleTempFiles(file);
+  const temp = tempFileName(file, process.pid);
   const write = io.write ?? writeAll;
   const rename = io.rename ?? renameSync;
   try {
@@ -171,6 +176,42 @@ export function writeFileAtomic(file: string, bytes: Buffer, io: AtomicWriteHook
   syncFolder(dirname(file));
 }
 
+/** The temp file that process `pid` writes while saving `file`. */
+export function tempFileName(file: string, pid: number): string {
+  return join(dirname(file), `.${basename(file)}.${pid}.tmp`);
+}
+
+/**
+ * Removes the temp files of `file` left by processes that no longer run (killed mid-save). A live
+ * process's temp file is never touched: `process.kill(pid, 0)` tests that a process exists without
+ * signalling it (EPERM: it exists, but belongs to another user).
+ */
+function removeStaleTempFiles(file: string): void {
+  const prefix = `.${basename(file)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(file));
+  } catch {
+    return; // the folder cannot be listed: the save itself will report why
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const pidText = name.slice(prefix.length, -'.tmp'.length);
+    const pid = Number(pidText);
+    if (!/^[0-9]+$/.test(pidText) || pid === process.pid || isRunning(pid)) continue;
+    try { unlinkSync(join(dirname(file), name)); } catch { /* removed by another process meanwhile */ }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}
+
 function writeAll(fd: number, bytes: Buffer): void {
   for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
@@ -184,10 +225,18 @@ function syncFolder(dir: string): void {
 }
 
 function readMetadata(file: string, value: unknown): Record<string, string> {
-  if (value === undefined) return {};
-  const ok = typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+  const metadata = Object.create(null) as Record<string, string>;
+  if (value === undefined) return metadata;
+  const ok = typeof value === 'object' && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string');
   if (!ok) throw new DataFormatError(file, 'header "__metadata__"', 'expected an object of string values');
-  return value as Record<string, string>;
+  return Object.assign(metadata, value);
+}
+
+/** A JSON value's kind, for error messages: 'null', 'a number', 'an array', ... */
+function describeJson(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 function checkEntry(file: string, name: string, entry: unknown, dataLength: number, convert: boolean): HeaderEntry {

@@ -7,7 +7,9 @@
  *
  * Updates run under noGrad with in-place Tensor ops (`sub_`, `mul_`, ...), so a parameter keeps its
  * identity and storage. Per-parameter state (momentum buffers, Adam's moments, the step count) can
- * be exported with `stateDict()` and restored with `loadStateDict()` for checkpoints.
+ * be exported with `stateDict()` and restored with `loadStateDict()` for checkpoints. A saved state is
+ * checked whole before any of it is used (`checkStateDict`): kind, hyperparameters and their ranges,
+ * step counts, buffer names, shapes and values. A bad state throws and leaves the optimizer as it was.
  *
  * May import: src/tensor, src/data (shape formatting).
  */
@@ -52,7 +54,7 @@ export abstract class Optimizer {
       if (!p.requiresGrad || !p.isLeaf) throw new Error(`${name}: parameter ${i} (shape ${formatShape(p.shape)}) must be a leaf tensor that requires grad, such as an nn.Parameter`);
     });
     if (new Set(this.params).size !== this.params.length) throw new Error(`${name}: a parameter appears more than once in the list`);
-    checkHyper(name, 'lr', lr, lr >= 0, 'a number >= 0');
+    checkHyper(`${name}:`, 'lr', lr, (v) => v >= 0, 'a number >= 0');
     this.lr = lr;
     this.state = this.params.map(() => ({ step: 0, buffers: {} }));
   }
@@ -80,8 +82,14 @@ export abstract class Optimizer {
   /** Hyperparameters to save; each optimizer lists its own. */
   abstract hyperparameters(): Hyperparameters;
 
-  /** Sets hyperparameters from a saved state (already checked to be of this kind). */
+  /** Throws unless `hyper` holds every hyperparameter of this kind, of the right type and range. */
+  protected abstract checkHyperparameters(hyper: Hyperparameters): void;
+
+  /** Sets hyperparameters from a saved state (already checked by checkHyperparameters). */
   protected abstract setHyperparameters(hyper: Hyperparameters): void;
+
+  /** The names of the per-parameter buffers this kind keeps (e.g. expAvg and expAvgSq for Adam). */
+  protected abstract bufferNames(): string[];
 
   /** A snapshot of the state (buffers are copies, so later steps do not change it). */
   stateDict(): OptimizerState {
@@ -92,25 +100,57 @@ export abstract class Optimizer {
     return { kind: this.constructor.name, hyper: this.hyperparameters(), steps: this.state.map((s) => s.step), buffers };
   }
 
-  /** Restores a snapshot taken from an optimizer of the same kind over parameters of the same shapes. */
+  /**
+   * Throws, naming the problem, unless `saved` is a state this optimizer can take: its kind, its
+   * hyperparameters (types and ranges, as the constructor checks them), one step count (an integer
+   * >= 0) per parameter, and buffers of this kind's names, each of its parameter's shape, with
+   * finite values, belonging to a parameter that has stepped. Changes nothing.
+   */
+  checkStateDict(saved: OptimizerState): void {
+    const name = `${this.constructor.name}.loadStateDict`;
+    if (typeof saved !== 'object' || saved === null) throw new TypeError(`${name}: expected a state object { kind, hyper, steps, buffers }, got ${JSON.stringify(saved)}`);
+    if (saved.kind !== this.constructor.name) throw new Error(`${name}: the state was saved by ${typeof saved.kind === 'string' ? saved.kind : JSON.stringify(saved.kind)}, not ${this.constructor.name}`);
+    if (typeof saved.hyper !== 'object' || saved.hyper === null || Array.isArray(saved.hyper)) throw new TypeError(`${name}: expected hyperparameters as an object, got ${JSON.stringify(saved.hyper)}`);
+    this.checkHyperparameters(saved.hyper);
+    this.checkSteps(saved.steps);
+    if (typeof saved.buffers !== 'object' || saved.buffers === null) throw new TypeError(`${name}: expected buffers as an object of tensors`);
+    for (const [key, t] of Object.entries(saved.buffers)) this.checkBuffer(key, t, saved.steps);
+  }
+
+  /** Restores a snapshot taken from an optimizer of the same kind over parameters of the same shapes (checked first: see checkStateDict). */
   loadStateDict(saved: OptimizerState): void {
-    const name = this.constructor.name;
-    if (saved.kind !== name) throw new Error(`${name}.loadStateDict: the state was saved by ${saved.kind}, not ${name}`);
-    if (saved.steps.length !== this.params.length) {
-      throw new Error(`${name}.loadStateDict: the state has ${saved.steps.length} parameters, this optimizer ${this.params.length}`);
-    }
+    this.checkStateDict(saved);
     const restored: ParamState[] = this.params.map((p, i) => ({ step: saved.steps[i], buffers: {} }));
     for (const [key, t] of Object.entries(saved.buffers)) {
       const [index, buffer] = splitKey(key);
-      const param = this.params[index];
-      if (param === undefined || buffer === '') throw new Error(`${name}.loadStateDict: unexpected buffer '${key}'; expected '<parameter index>.<name>' with an index below ${this.params.length}`);
-      if (!shapesEqual(t.shape, param.shape)) {
-        throw new Error(`${name}.loadStateDict: buffer '${key}' has shape ${formatShape(t.shape)}, parameter ${index} has ${formatShape(param.shape)}`);
-      }
       restored[index].buffers[buffer] = t.detach().clone();
     }
     this.setHyperparameters(saved.hyper);
     restored.forEach((s, i) => { this.state[i] = s; });
+  }
+
+  private checkSteps(steps: unknown): void {
+    const name = `${this.constructor.name}.loadStateDict`;
+    if (!Array.isArray(steps)) throw new TypeError(`${name}: expected steps as a list of ${this.params.length} counts (one per parameter), got ${JSON.stringify(steps)}`);
+    if (steps.length !== this.params.length) throw new Error(`${name}: the state has ${steps.length} parameters, this optimizer ${this.params.length}`);
+    const bad = steps.findIndex((n) => !Number.isSafeInteger(n) || (n as number) < 0);
+    if (bad >= 0) throw new RangeError(`${name}: steps[${bad}] is ${JSON.stringify(steps[bad])}; expected an integer >= 0`);
+  }
+
+  private checkBuffer(key: string, t: unknown, steps: number[]): void {
+    const name = `${this.constructor.name}.loadStateDict`;
+    const [index, buffer] = splitKey(key);
+    const param = this.params[index];
+    if (param === undefined || !this.bufferNames().includes(buffer)) {
+      throw new Error(`${name}: unexpected buffer '${key}'; expected '<parameter index>.<${this.bufferNames().join(' | ')}>' with an index below ${this.params.length}`);
+    }
+    if (!(t instanceof Tensor)) throw new TypeError(`${name}: buffer '${key}' is not a Tensor`);
+    if (!shapesEqual(t.shape, param.shape)) {
+      throw new Error(`${name}: buffer '${key}' has shape ${formatShape(t.shape)}, parameter ${index} has ${formatShape(param.shape)}`);
+    }
+    if (steps[index] === 0) throw new Error(`${name}: buffer '${key}' belongs to parameter ${index}, whose step count is 0; a buffer is made by the first step`);
+    if (!allFinite(t)) throw new RangeError(`${name}: buffer '${key}' holds NaN or infinite values`);
+    if (buffer === 'expAvgSq' && t.numel() > 0 && t.min().item() < 0) throw new RangeError(`${name}: buffer '${key}' holds negative values; a running mean of squares is >= 0`);
   }
 }
 
@@ -153,8 +193,8 @@ export class SGD extends Optimizer {
     this.dampening = options.dampening ?? 0;
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
-    checkHyper('SGD', 'momentum', this.momentum, this.momentum >= 0, 'a number >= 0');
-    checkHyper('SGD', 'weightDecay', this.weightDecay, this.weightDecay >= 0, 'a number >= 0');
+    checkHyper('SGD:', 'momentum', this.momentum, (v) => v >= 0, 'a number >= 0');
+    checkHyper('SGD:', 'weightDecay', this.weightDecay, (v) => v >= 0, 'a number >= 0');
     if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
       throw new RangeError(`SGD: nesterov needs momentum > 0 and dampening 0, got momentum ${this.momentum}, dampening ${this.dampening}`);
     }
@@ -175,12 +215,28 @@ export class SGD extends Optimizer {
     return { lr: this.lr, momentum: this.momentum, dampening: this.dampening, nesterov: this.nesterov, weightDecay: this.weightDecay };
   }
 
+  protected checkHyperparameters(h: Hyperparameters): void {
+    const where = 'SGD.loadStateDict: hyperparameter';
+    checkHyper(where, 'lr', h.lr, (v) => v >= 0, 'a number >= 0');
+    checkHyper(where, 'momentum', h.momentum, (v) => v >= 0, 'a number >= 0');
+    checkHyper(where, 'dampening', h.dampening, () => true, 'a finite number');
+    checkHyper(where, 'weightDecay', h.weightDecay, (v) => v >= 0, 'a number >= 0');
+    if (typeof h.nesterov !== 'boolean') throw new TypeError(`${where} nesterov must be true or false, got ${JSON.stringify(h.nesterov)}`);
+    if (h.nesterov && ((h.momentum as number) <= 0 || h.dampening !== 0)) {
+      throw new RangeError(`${where} nesterov needs momentum > 0 and dampening 0, got momentum ${h.momentum}, dampening ${h.dampening}`);
+    }
+  }
+
   protected setHyperparameters(h: Hyperparameters): void {
-    this.lr = numberField('SGD', h, 'lr');
-    this.momentum = numberField('SGD', h, 'momentum');
-    this.dampening = numberField('SGD', h, 'dampening');
-    this.nesterov = h.nesterov === true;
-    this.weightDecay = numberField('SGD', h, 'weightDecay');
+    this.lr = h.lr as number;
+    this.momentum = h.momentum as number;
+    this.dampening = h.dampening as number;
+    this.nesterov = h.nesterov as boolean;
+    this.weightDecay = h.weightDecay as number;
+  }
+
+  protected bufferNames(): string[] {
+    return ['momentumBuffer'];
   }
 }
 
@@ -219,9 +275,9 @@ export class Adam extends Optimizer {
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? this.defaultWeightDecay();
     const name = this.constructor.name;
-    this.betas.forEach((b, i) => checkHyper(name, `betas[${i}]`, b, b >= 0 && b < 1, 'a number in [0, 1)'));
-    checkHyper(name, 'eps', this.eps, this.eps >= 0, 'a number >= 0');
-    checkHyper(name, 'weightDecay', this.weightDecay, this.weightDecay >= 0, 'a number >= 0');
+    this.betas.forEach((b, i) => checkHyper(`${name}:`, `betas[${i}]`, b, (v) => v >= 0 && v < 1, 'a number in [0, 1)'));
+    checkHyper(`${name}:`, 'eps', this.eps, (v) => v >= 0, 'a number >= 0');
+    checkHyper(`${name}:`, 'weightDecay', this.weightDecay, (v) => v >= 0, 'a number >= 0');
   }
 
   /** weightDecay when the options leave it out: 0 for Adam. */
@@ -250,14 +306,26 @@ export class Adam extends Optimizer {
     return { lr: this.lr, betas: [...this.betas], eps: this.eps, weightDecay: this.weightDecay };
   }
 
-  protected setHyperparameters(h: Hyperparameters): void {
-    const name = this.constructor.name;
+  protected checkHyperparameters(h: Hyperparameters): void {
+    const where = `${this.constructor.name}.loadStateDict: hyperparameter`;
+    checkHyper(where, 'lr', h.lr, (v) => v >= 0, 'a number >= 0');
     const betas = h.betas;
-    if (!Array.isArray(betas) || betas.length !== 2) throw new Error(`${name}.loadStateDict: expected hyperparameter betas as two numbers, got ${JSON.stringify(betas)}`);
-    this.lr = numberField(name, h, 'lr');
+    if (!Array.isArray(betas) || betas.length !== 2) throw new TypeError(`${where} betas must be two numbers, got ${JSON.stringify(betas)}`);
+    betas.forEach((b, i) => checkHyper(where, `betas[${i}]`, b, (v) => v >= 0 && v < 1, 'a number in [0, 1)'));
+    checkHyper(where, 'eps', h.eps, (v) => v >= 0, 'a number >= 0');
+    checkHyper(where, 'weightDecay', h.weightDecay, (v) => v >= 0, 'a number >= 0');
+  }
+
+  protected setHyperparameters(h: Hyperparameters): void {
+    const betas = h.betas as number[];
+    this.lr = h.lr as number;
     this.betas = [betas[0], betas[1]];
-    this.eps = numberField(name, h, 'eps');
-    this.weightDecay = numberField(name, h, 'weightDecay');
+    this.eps = h.eps as number;
+    this.weightDecay = h.weightDecay as number;
+  }
+
+  protected bufferNames(): string[] {
+    return ['expAvg', 'expAvgSq'];
   }
 }
 
@@ -280,14 +348,16 @@ export class AdamW extends Adam {
 
 // ---- helpers -----------------------------------------------------------------------------------------
 
-function checkHyper(optimizer: string, name: string, value: number, ok: boolean, expected: string): void {
-  if (!Number.isFinite(value) || !ok) throw new RangeError(`${optimizer}: ${name} must be ${expected}, got ${value}`);
+/** Throws a RangeError `<where> <name> must be <expected>, got <value>` unless value is a finite number that passes `ok`. */
+function checkHyper(where: string, name: string, value: unknown, ok: (v: number) => boolean, expected: string): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || !ok(value)) {
+    throw new RangeError(`${where} ${name} must be ${expected}, got ${typeof value === 'number' ? value : JSON.stringify(value)}`);
+  }
 }
 
-function numberField(optimizer: string, h: Hyperparameters, name: string): number {
-  const value = h[name];
-  if (typeof value !== 'number') throw new Error(`${optimizer}.loadStateDict: expected hyperparameter ${name} as a number, got ${JSON.stringify(value)}`);
-  return value;
+/** True when no value is NaN or infinite: x − x is 0 for a finite x and NaN otherwise. */
+function allFinite(t: Tensor): boolean {
+  return t.sub(t).sum().item() === 0;
 }
 
 function splitKey(key: string): [number, string] {

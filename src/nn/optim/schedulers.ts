@@ -50,12 +50,26 @@ export abstract class LRScheduler {
     return { kind: this.constructor.name, lastEpoch: this.lastEpoch };
   }
 
-  /** Restores the step count and sets the learning rate that goes with it. */
+  /** Throws, naming the problem, unless `state` is of this kind with a step count this scheduler can take. Changes nothing. */
+  checkStateDict(state: SchedulerState): void {
+    const name = `${this.constructor.name}.loadStateDict`;
+    if (typeof state !== 'object' || state === null) throw new TypeError(`${name}: expected a state object { kind, lastEpoch }, got ${JSON.stringify(state)}`);
+    if (state.kind !== this.constructor.name) throw new Error(`${name}: the state was saved by ${JSON.stringify(state.kind)}, not ${this.constructor.name}`);
+    if (!Number.isSafeInteger(state.lastEpoch) || state.lastEpoch < 0) throw new RangeError(`${name}: lastEpoch must be an integer >= 0, got ${JSON.stringify(state.lastEpoch)}`);
+    const last = this.lastStep();
+    if (state.lastEpoch > last) throw new RangeError(`${name}: lastEpoch ${state.lastEpoch} is past this schedule's end (${last} steps)`);
+  }
+
+  /** Restores the step count and sets the learning rate that goes with it (checked first: see checkStateDict). */
   loadStateDict(state: SchedulerState): void {
-    if (state.kind !== this.constructor.name) throw new Error(`${this.constructor.name}.loadStateDict: the state was saved by ${state.kind}`);
-    if (!Number.isInteger(state.lastEpoch) || state.lastEpoch < 0) throw new Error(`${this.constructor.name}.loadStateDict: lastEpoch must be an integer >= 0, got ${state.lastEpoch}`);
+    this.checkStateDict(state);
     this.lastEpoch = state.lastEpoch;
     this.apply();
+  }
+
+  /** The largest step count the schedule has (unbounded unless a scheduler says otherwise). */
+  protected lastStep(): number {
+    return Infinity;
   }
 
   /** Sets the optimizer's learning rate for the current step. */
@@ -180,6 +194,11 @@ export class OneCycleLR extends LRScheduler {
 
   protected lrAt(epoch: number): number {
     return this.at(epoch).lr;
+  }
+
+  /** OneCycleLR stops at totalSteps. */
+  protected lastStep(): number {
+    return this.totalSteps;
   }
 
   /** Sets the learning rate and the momentum for the current step. */
