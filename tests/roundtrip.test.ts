@@ -15,6 +15,8 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { Tensor, manualSeed, nn, noGrad, optim, tensor } from '../src';
 import { models } from '../applications/mnist/models';
+import { parseArgs, trainAndEvaluate } from '../applications/learnMnist';
+import { fencedBlock, runProgram, useRepoSource } from './helpers/snippets';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'scripts', 'torch_roundtrip.py');
@@ -111,6 +113,30 @@ describe('state_dict names and model.py', () => {
     (b as unknown as { weight: nn.Parameter }).weight = a.weight;
     expect(() => nn.translateToTorch(new nn.Sequential(a, b))).toThrow('found twice or not in it (a tensor shared by two layers?): 1.weight');
   });
+});
+
+describe('docs/pytorch.md', () => {
+  test('the export example prints what its comments say, and model.py holds the build() shown', () => {
+    const source = fencedBlock('docs/pytorch.md', 'ts export-example');
+    const { lines } = runProgram(useRepoSource(source));
+    const promised = source.split('\n').map((l) => l.match(/(?:^|; )\/\/ (.*)$/)?.[1]).filter((l) => l !== undefined);
+    expect(lines.join('\n')).toBe(promised.join('\n'));
+    const python = readFileSync('/tmp/tsgrad-to-pytorch/model.py', 'utf8');
+    expect(python).toContain(fencedBlock('docs/pytorch.md', 'python export-python'));
+  });
+});
+
+describe('learnMnist --export', () => {
+  test('parses, and writes model.py and model.safetensors after training', async () => {
+    expect(parseArgs(['--export', 'out/x'])).toEqual({ export: 'out/x' });
+    const folder = join(dir, 'learnMnist');
+    const lines: string[] = [];
+    const result = await trainAndEvaluate({ model: 'small', epochs: 1, trainLimit: 64, testLimit: 32, batchSize: 32, export: folder, log: (l) => lines.push(l), progress: null });
+    expect(lines).toContain(`exported for PyTorch: ${join(folder, 'model.py')} and model.safetensors`);
+    const fresh = new models.small();
+    expect(nn.loadFromTorch(fresh, join(folder, 'model.safetensors'))).toEqual([]);
+    expect(fresh.stateDict()['fc.weight'].toArray()).toEqual(result.model.stateDict()['fc.weight'].toArray());
+  }, 60_000);
 });
 
 describe('loadFromTorch checks everything before writing', () => {
@@ -214,6 +240,14 @@ withTorch('round trip with PyTorch', () => {
   beforeAll(() => {
     batch = digits();
     nn.data.saveSafetensors(join(dir, 'batch.safetensors'), batch);
+  });
+
+  test('the PyTorch command of docs/pytorch.md runs as written', () => {
+    nn.exportToTorch(new nn.Sequential(new nn.Conv2d(1, 4, 3), new nn.BatchNorm2d(4), new nn.ReLU(), new nn.MaxPool2d(2), new nn.Flatten(), new nn.Linear(4 * 13 * 13, 10)), '/tmp/tsgrad-to-pytorch');
+    const command = fencedBlock('docs/pytorch.md', 'sh export-torch');
+    const run = spawnSync('sh', ['-c', command], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('torch.Size([2, 10])');
   });
 
   test.each(cases)('%s: tsgrad trains and exports, PyTorch rebuilds it and gets its logits; PyTorch trains, tsgrad loads its weights and gets its logits', (label, make) => {

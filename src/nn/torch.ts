@@ -240,7 +240,7 @@ class Translator {
       }
     }
     if (!this.withPython) return '';
-    const body = ['def __init__(self):', '    super().__init__()', ...init.map((l) => `    ${l}`), '', ...forward];
+    const body = ['def __init__(self):', '    super().__init__()', ...init.map((l) => `    ${l.replace(/\n/g, '\n    ')}`), '', ...forward];
     return `${this.defineClass(name, body)}()`;
   }
 
@@ -269,7 +269,7 @@ class Translator {
 
   /** Adds a Python class (once per distinct body) and returns its name. */
   private defineClass(name: string, body: string[]): string {
-    const text = body.map((l) => (l ? `    ${l}` : '')).join('\n');
+    const text = body.flatMap((l) => l.split('\n')).map((l) => (l ? `    ${l}` : '')).join('\n');
     const known = this.classNames.get(text);
     if (known) return known;
     const taken = new Set(this.classNames.values());
@@ -317,7 +317,7 @@ ${classes.join('\n\n')}
 
 def build():
     """The model, with freshly initialized weights; load() fills them in."""
-    return ${root}
+    return ${root.replace(/\n/g, '\n    ')}
 ${PYTHON_FOOTER}`;
 }
 
