@@ -17,6 +17,8 @@ import { Tensor, manualSeed, nn, noGrad, optim, tensor } from '../src';
 import { models } from '../applications/mnist/models';
 import { parseArgs, trainAndEvaluate } from '../applications/learnMnist';
 import { fencedBlock, runProgram, useRepoSource } from './helpers/snippets';
+import { backends } from './helpers/backends';
+import { cpuBackend, useBackend } from '../src/data';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'scripts', 'torch_roundtrip.py');
@@ -250,32 +252,37 @@ withTorch('round trip with PyTorch', () => {
     expect(run.stdout.trim()).toBe('torch.Size([2, 10])');
   });
 
-  test.each(cases)('%s: tsgrad trains and exports, PyTorch rebuilds it and gets its logits; PyTorch trains, tsgrad loads its weights and gets its logits', (label, make) => {
-    manualSeed(11);
-    const model = make();
-    const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
-    for (let step = 0; step < 2; step++) { // a few steps, so batch norm's running statistics move
-      optimizer.zeroGrad();
-      model.forward(batch.images).crossEntropy(batch.labels).backward();
-      optimizer.step();
-    }
-    model.eval();
-    const folder = join(dir, label.replace(/\W+/g, '-'));
-    nn.exportToTorch(model, folder);
-    const ours = noGrad(() => model.forward(batch.images));
-    python('logits', folder, join(dir, 'batch.safetensors'), join(folder, 'logits.safetensors'));
-    const theirs = nn.data.loadSafetensors(join(folder, 'logits.safetensors')).tensors.logits;
-    expect(maxDifference(ours, theirs)).toBeLessThan(1e-5);
+  describe.each(backends)('on the %s backend', (backendName, backend) => {
+    beforeAll(() => useBackend(backend));
+    afterAll(() => useBackend(cpuBackend));
 
-    const [weights, weights64, logits] = ['trained.safetensors', 'trained64.safetensors', 'trained-logits.safetensors'].map((f) => join(folder, f));
-    python('train', folder, join(dir, 'batch.safetensors'), weights, weights64, logits);
-    const torchLogits = nn.data.loadSafetensors(logits).tensors.logits;
-    expect(maxDifference(torchLogits, ours)).toBeGreaterThan(1e-4); // PyTorch's training changed the model
-    for (const file of [weights, weights64]) {
-      const loaded = make().eval();
-      const notes = nn.loadFromTorch(loaded, file);
-      expect(notes.every((n) => /num_batches_tracked: dropped|F64 converted/.test(n))).toBe(true);
-      expect(maxDifference(noGrad(() => loaded.forward(batch.images)), torchLogits)).toBeLessThan(1e-5);
-    }
-  }, 120_000);
+    test.each(cases)('%s: tsgrad trains and exports, PyTorch rebuilds it and gets its logits; PyTorch trains, tsgrad loads its weights and gets its logits', (label, make) => {
+      manualSeed(11);
+      const model = make();
+      const optimizer = new optim.Adam(model.parameters(), { lr: 1e-3 });
+      for (let step = 0; step < 2; step++) { // a few steps, so batch norm's running statistics move
+        optimizer.zeroGrad();
+        model.forward(batch.images).crossEntropy(batch.labels).backward();
+        optimizer.step();
+      }
+      model.eval();
+      const folder = join(dir, `${backendName}-${label.replace(/\W+/g, '-')}`);
+      nn.exportToTorch(model, folder);
+      const ours = noGrad(() => model.forward(batch.images));
+      python('logits', folder, join(dir, 'batch.safetensors'), join(folder, 'logits.safetensors'));
+      const theirs = nn.data.loadSafetensors(join(folder, 'logits.safetensors')).tensors.logits;
+      expect(maxDifference(ours, theirs)).toBeLessThan(1e-5);
+
+      const [weights, weights64, logits] = ['trained.safetensors', 'trained64.safetensors', 'trained-logits.safetensors'].map((f) => join(folder, f));
+      python('train', folder, join(dir, 'batch.safetensors'), weights, weights64, logits);
+      const torchLogits = nn.data.loadSafetensors(logits).tensors.logits;
+      expect(maxDifference(torchLogits, ours)).toBeGreaterThan(1e-4); // PyTorch's training changed the model
+      for (const file of [weights, weights64]) {
+        const loaded = make().eval();
+        const notes = nn.loadFromTorch(loaded, file);
+        expect(notes.every((n) => /num_batches_tracked: dropped|F64 converted/.test(n))).toBe(true);
+        expect(maxDifference(noGrad(() => loaded.forward(batch.images)), torchLogits)).toBeLessThan(1e-5);
+      }
+    }, 120_000);
+  });
 });
