@@ -374,7 +374,7 @@ def write_safetensors(tensors, path):
     header, chunks, offset = {}, [], 0
     for name in sorted(tensors):
         t = tensors[name].detach().cpu().contiguous()
-        raw = t.reshape(-1).view(torch.uint8).numpy().tobytes()
+        raw = _bytes_of(t)
         header[name] = {'dtype': names[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
@@ -382,6 +382,15 @@ def write_safetensors(tensors, path):
     text += b' ' * (-(len(text) + 8) % 8)
     with open(path, 'wb') as f:
         f.write(struct.pack('<Q', len(text)) + text + b''.join(chunks))
+
+
+def _bytes_of(t):
+    """The raw bytes of a contiguous CPU tensor (through numpy when it is there, which torch mostly brings)."""
+    flat = t.reshape(-1).view(torch.uint8)
+    try:
+        return flat.numpy().tobytes()
+    except (ImportError, RuntimeError):
+        return bytes(flat.tolist())
 
 
 def load(folder=os.path.dirname(os.path.abspath(__file__)), weights='model.safetensors'):
