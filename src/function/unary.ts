@@ -107,7 +107,7 @@ export class Tanh extends Function {
     const y = capped.add(capped);
     const u = y.exp();
     const m = u.cmplt(fill(1, x)).where(u.sub(fill(1, x)).mul(y).div(u.log()), y);
-    const magnitude = m.neg().div(m.add(fill(2, x)));
+    const magnitude = fill(0, x).sub(m).div(m.add(fill(2, x))); // 0 − m, not −m: tanh(+0) is +0
     const out = x.cmplt(fill(0, x)).where(magnitude.neg(), magnitude);
     this.saveForBackward(out);
     return out;
