@@ -84,7 +84,7 @@ describe('state_dict names and model.py', () => {
     expect(read.tensors['classifier.2.weight'].toArray()).toEqual(model.classifier.layers[2].stateDict().weight.toArray());
     const python = readFileSync(out.python, 'utf8');
     expect(python).toContain('class LargeNet(nn.Module):');
-    expect(python).toContain('nn.BatchNorm2d(32, eps=0.00001, momentum=0.1, affine=True, track_running_stats=True)');
+    expect(python).toContain('nn.BatchNorm2d(32, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)');
     expect(python).toContain('nn.Dropout(p=0.3)');
   });
 

@@ -23,7 +23,7 @@
  */
 import { mkdirSync } from 'fs';
 import { join as joinPath } from 'path';
-import { Tensor } from '../tensor';
+import { pythonFloat, pythonTuple, Tensor } from '../tensor';
 import { encodeSafetensors, loadSafetensors, writeFileAtomic } from './data';
 import { GELU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh } from './activations';
 import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Flatten, Linear, MaxPool2d } from './layers';
@@ -234,7 +234,7 @@ class Translator {
       }
       if (value instanceof Buffer) {
         this.names.push({ torch: join(prefix, field), tsgrad: join(prefix, field), dtype: 'F32', shape: [...value.shape] });
-        init.push(`self.register_buffer('${field}', torch.zeros(${shapeTuple(value.shape)}))`);
+        init.push(`self.register_buffer('${field}', torch.zeros(${pythonTuple(value.shape)}))`);
       } else {
         init.push(`self.${field} = ${this.field(value, join(prefix, field), `${name}.${field}${where}`)}`);
       }
@@ -259,7 +259,7 @@ class Translator {
 
   private own(p: Parameter, path: string): string {
     this.names.push({ torch: path, tsgrad: path, dtype: 'F32', shape: [...p.shape] });
-    return `nn.Parameter(torch.zeros(${shapeTuple(p.shape)}))`;
+    return `nn.Parameter(torch.zeros(${pythonTuple(p.shape)}))`;
   }
 
   /** Records a layer's tensor; `tsgradName` when tsgrad names the field otherwise. */
@@ -421,19 +421,14 @@ function hasKey(o: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(o, key);
 }
 
-/** A JavaScript value as Python source. */
+/** A JavaScript value as Python source (floats as PyTorch prints them: 1e-05, 0.1, 2.0). */
 function py(value: number | boolean): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
-  return Number.isInteger(value) ? `${value}.0` : String(value);
+  return pythonFloat(value);
 }
 
 function pair(p: Pair): string {
-  const [a, b] = typeof p === 'number' ? [p, p] : p;
-  return `(${a}, ${b})`;
-}
-
-function shapeTuple(shape: readonly number[]): string {
-  return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  return pythonTuple(typeof p === 'number' ? [p, p] : p);
 }
 
 function indentList(items: string[]): string {
