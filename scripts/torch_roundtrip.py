@@ -2,8 +2,8 @@
 
     torch_roundtrip.py logits FOLDER INPUTS OUT
         Rebuilds the model that tsgrad's nn.exportToTorch wrote to FOLDER (model.py, then
-        load_state_dict(strict=True) from model.safetensors), runs it in eval mode on the 'images' of
-        INPUTS and writes its 'logits' to OUT.
+        load_state_dict(strict=True) from model.safetensors), prints it (its repr), runs it in eval
+        mode on the 'images' of INPUTS and writes its 'logits' to OUT.
     torch_roundtrip.py train FOLDER INPUTS OUT_WEIGHTS OUT_WEIGHTS64 OUT_LOGITS
         The other way: rebuilds the model, trains one SGD step on 'images' and 'labels' (train mode,
         so batch norm updates its running statistics), saves its state_dict to OUT_WEIGHTS (float32)
@@ -29,6 +29,7 @@ def load_model_py(folder):
 def logits(folder, inputs, out):
     model_py = load_model_py(folder)
     net = model_py.load(folder)
+    print(net)
     images = model_py.read_safetensors(inputs)['images']
     with torch.no_grad():
         model_py.write_safetensors({'logits': net(images)}, out)

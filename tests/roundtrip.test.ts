@@ -212,9 +212,11 @@ const noTorch = torchCheck.status === 0 ? null : `${PYTHON} cannot import torch 
 const withTorch = noTorch ? describe.skip : describe;
 if (noTorch) test.skip(`the round trip with PyTorch: skipped, ${noTorch}`, () => undefined);
 
-function python(...args: string[]): void {
+/** Runs scripts/torch_roundtrip.py; returns what it printed. */
+function python(...args: string[]): string {
   const run = spawnSync(PYTHON, [SCRIPT, ...args], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${PYTHON} ${SCRIPT} ${args.join(' ')} failed (${run.status}):\n${run.stderr}`);
+  return run.stdout;
 }
 
 /** A batch of 32 npm digits, 3 or 4 of each class, and their labels. */
@@ -269,7 +271,8 @@ withTorch('round trip with PyTorch', () => {
       const folder = join(dir, `${backendName}-${label.replace(/\W+/g, '-')}`);
       nn.exportToTorch(model, folder);
       const ours = noGrad(() => model.forward(batch.images));
-      python('logits', folder, join(dir, 'batch.safetensors'), join(folder, 'logits.safetensors'));
+      const printed = python('logits', folder, join(dir, 'batch.safetensors'), join(folder, 'logits.safetensors'));
+      expect(printed.trimEnd()).toBe(model.toString()); // the same modules and settings, as both print them
       const theirs = nn.data.loadSafetensors(join(folder, 'logits.safetensors')).tensors.logits;
       expect(maxDifference(ours, theirs)).toBeLessThan(1e-5);
 

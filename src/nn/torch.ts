@@ -207,8 +207,8 @@ class Translator {
       return `nn.${kind}(${m.numFeatures}, eps=${py(m.eps)}, momentum=${py(m.momentum)}, affine=${py(m.weight !== null)}, ` +
         `track_running_stats=${py(m.runningMean !== null)})`;
     }
-    if (m instanceof MaxPool2d) return `nn.MaxPool2d(${pair(m.kernelSize)}, stride=${pair(m.stride ?? m.kernelSize)}, padding=${pair(m.padding)})`;
-    if (m instanceof AvgPool2d) return `nn.AvgPool2d(${pair(m.kernelSize)}, stride=${pair(m.stride ?? m.kernelSize)}, padding=${pair(m.padding)})`;
+    if (m instanceof MaxPool2d) return `nn.MaxPool2d(${size(m.kernelSize)}, stride=${size(m.stride ?? m.kernelSize)}, padding=${size(m.padding)})`;
+    if (m instanceof AvgPool2d) return `nn.AvgPool2d(${size(m.kernelSize)}, stride=${size(m.stride ?? m.kernelSize)}, padding=${size(m.padding)})`;
     if (m instanceof Dropout) return `nn.Dropout(p=${py(m.p)})`;
     if (m instanceof Flatten) return `nn.Flatten(${m.startDim}, ${m.endDim})`;
     if (m instanceof ReLU) return 'nn.ReLU()';
@@ -425,6 +425,11 @@ function hasKey(o: object, key: string): boolean {
 function py(value: number | boolean): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   return pythonFloat(value);
+}
+
+/** A pooling size as given: one number stays a number (so PyTorch prints it as tsgrad does). */
+function size(p: Pair): string {
+  return typeof p === 'number' ? String(p) : pythonTuple(p);
 }
 
 function pair(p: Pair): string {
