@@ -147,13 +147,13 @@ describe('loadFromTorch checks everything before writing', () => {
     const chunks: Buffer[] = [];
     let offset = 0;
     for (const [key, t] of Object.entries(tensors)) {
-      const size = { F32: 4, F64: 8, F16: 2, I64: 8 }[t.dtype] as number;
+      const size = { F32: 4, F64: 8, F16: 2, BF16: 2, I64: 8 }[t.dtype] as number;
       const bytes = Buffer.alloc(t.values.length * size);
       t.values.forEach((v, i) => {
         if (t.dtype === 'F32') bytes.writeFloatLE(v, i * 4);
         else if (t.dtype === 'F64') bytes.writeDoubleLE(v, i * 8);
         else if (t.dtype === 'I64') bytes.writeBigInt64LE(BigInt(v), i * 8);
-        else bytes.writeUInt16LE(v, i * 2); // F16 given as raw bits
+        else bytes.writeUInt16LE(v, i * 2); // F16 and BF16 given as raw bits
       });
       header[key] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + bytes.length] };
       chunks.push(bytes);
@@ -170,7 +170,7 @@ describe('loadFromTorch checks everything before writing', () => {
   const good = {
     '0.weight': { dtype: 'F64', values: [1, 2, 3, 4], shape: [2, 2] },
     '0.bias': { dtype: 'F16', values: [0x3c00, 0xc000], shape: [2] }, // 1, -2
-    '1.weight': { dtype: 'F32', values: [0.5, 0.25], shape: [2] },
+    '1.weight': { dtype: 'BF16', values: [0x3f00, 0xbe80], shape: [2] }, // 0.5, -0.25
     '1.bias': { dtype: 'F32', values: [0, 1], shape: [2] },
     '1.running_mean': { dtype: 'F32', values: [3, 4], shape: [2] },
     '1.running_var': { dtype: 'F32', values: [5, 6], shape: [2] },
@@ -178,13 +178,14 @@ describe('loadFromTorch checks everything before writing', () => {
   };
   const makeNet = (): nn.Sequential => new nn.Sequential(new nn.Linear(2, 2), new nn.BatchNorm1d(2));
 
-  test('F64 and F16 are converted and num_batches_tracked dropped, each with a note', () => {
+  test('F64, F16 and BF16 are converted and num_batches_tracked dropped, each with a note', () => {
     const net = makeNet();
     const notes = nn.loadFromTorch(net, file('good.safetensors', good));
-    expect(notes).toEqual(['0.weight: F64 converted to float32', '0.bias: F16 converted to float32', '1.num_batches_tracked: dropped (tsgrad\'s BatchNorm does not count batches)']);
+    expect(notes).toEqual(['0.weight: F64 converted to float32', '0.bias: F16 converted to float32', '1.weight: BF16 converted to float32', '1.num_batches_tracked: dropped (tsgrad\'s BatchNorm does not count batches)']);
     const state = net.stateDict();
     expect(state['0.weight'].toArray()).toEqual([[1, 2], [3, 4]]);
     expect(state['0.bias'].toArray()).toEqual([1, -2]);
+    expect(state['1.weight'].toArray()).toEqual([0.5, -0.25]);
     expect(state['1.runningVar'].toArray()).toEqual([5, 6]);
   });
 
