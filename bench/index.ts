@@ -10,7 +10,7 @@
  * May import: src, src/data/fast, ./*.
  */
 import { cpus, loadavg } from 'node:os';
-import { cpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
+import { referenceBackend, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend, setFastThreads } from '../src/data/fast';
 import { syntheticBatch, type Batch } from './data';
 import { useTfjs, tfjsMatmul, tfjsModelA, tfjsModelB, tfjsModelC, type TfjsBackend } from './tfjsModels';
@@ -57,7 +57,7 @@ async function stepTimes(make: Maker, makeTfjs: TfjsMaker | null, batchSize: num
     await tfjs('tfjs-wasm', 'wasm', makeTfjs, batch, plan.wasm),
   ];
   const slow = [
-    tsgrad('reference', cpuBackend, make, batch, plan.reference, plan.slowWarm),
+    tsgrad('reference', referenceBackend, make, batch, plan.reference, plan.slowWarm),
     await tfjs('tfjs-cpu', 'cpu', makeTfjs, batch, plan.cpu, plan.slowWarm),
   ];
   const main = await compare(everyRound, rounds);
@@ -137,7 +137,7 @@ async function matmulTable(): Promise<void> {
       tsgradMatmul('fast2', fastBackend, 2, m, k, n, reps),
       { name: 'wasm', perRound: reps, enter: () => useTfjs('wasm'), run: wasmRun },
     ], rounds);
-    const ref = await compare([tsgradMatmul('reference', cpuBackend, 1, m, k, n, 1)], quick ? 1 : 2);
+    const ref = await compare([tsgradMatmul('reference', referenceBackend, 1, m, k, n, 1)], quick ? 1 : 2);
     setFastThreads(2);
     const gflops = (x: number | undefined): string => (x === undefined ? '-' : ((2 * m * k * n) / x / 1e6).toFixed(1));
     console.log(row([`${m}×${k}×${n}`, gflops(t.get('fast1')), gflops(t.get('fast2')), gflops(t.get('wasm')), gflops(ref.get('reference'))]));

@@ -6,7 +6,7 @@
  *
  * May import: src, ./data, ./tsgradModels.
  */
-import { cpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
+import { referenceBackend, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend } from '../src/data/fast';
 import { syntheticBatch } from './data';
 import { tsgradModelA, tsgradModelB, tsgradModelC } from './tsgradModels';
@@ -50,7 +50,7 @@ function timed(backend: Backend): Backend {
 
 const [model = 'a', which = 'fast', batchArg = '128'] = process.argv.slice(2);
 const batch = syntheticBatch(Number(batchArg));
-useBackend(timed(which === 'cpu' ? cpuBackend : fastBackend));
+useBackend(timed(which === 'cpu' ? referenceBackend : fastBackend));
 const makers: Record<string, typeof tsgradModelA> = { a: tsgradModelA, b: tsgradModelB, c: tsgradModelC };
 const trainer = makers[model]?.(batch);
 if (!trainer) throw new Error(`profile: unknown model '${model}' (a, b or c)`);

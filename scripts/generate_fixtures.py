@@ -455,14 +455,14 @@ def record(name, specs, fn, with_grads):
     return row
 
 
-def write(filename, rows, with_grads, description):
+def write(filename, rows, with_grads, description, generator='scripts/generate_fixtures.py'):
     names = [r[0] for r in rows]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise SystemExit(f'duplicate row names: {dupes}')
     data = {
         'description': description,
-        'generator': 'scripts/generate_fixtures.py',
+        'generator': generator,
         'torch': torch.__version__,
         'rows': [record(name, specs, fn, with_grads) for name, specs, fn in rows],
     }

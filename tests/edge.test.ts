@@ -12,7 +12,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { Tensor, nn, tensor } from '../src';
-import { cpuBackend, gpuBackend, useBackend, type Backend } from '../src/data';
+import { referenceBackend, gpuBackend, useBackend, type Backend } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, tableMismatch, type FixtureInput, type FixtureRow, type Packed, type Tolerance } from './helpers/fixtures';
 import { analyticGrads, gradcheck, makeTensor, unpack, type TensorFn } from './helpers/gradcheck';
@@ -169,7 +169,7 @@ const edgeBackends: [string, Backend][] = [...backends, ['gpu (webasm)', gpuBack
 
 describe.each(edgeBackends)('edge values on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(rows.map((row) => [row.name, row] as const))('%s', (name, row) => {
     const fn = edgeTable[name];
@@ -237,7 +237,7 @@ function gradOutFor(out: Tensor): Packed {
 
 describe.each(backends)('gradcheck of the edge Functions at smooth points on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(Object.entries(smoothTable))('%s', (name, { fn, inputs }) => {
     const probe = fn(...inputs.map((x) => makeTensor(x.values, x.shape)));

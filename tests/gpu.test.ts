@@ -18,11 +18,14 @@
  *   (n+1)·2^-24·Σ|terms| per output cell. amax and gather are exact.
  */
 import type { DeviceBuffer, DeviceMemory, DeviceView, StridedView } from '../src/data/backend';
-import { cpuBackend } from '../src/data/cpu';
+import { referenceBackend } from '../src/data/reference';
 import { currentBackend, getDevice, gpuBackend, setDevice, useBackend, type GpuMode } from '../src/data/device';
 import { isGpuModeAvailable } from '../src/data/gpu/backend';
 import type { Backend } from '../src/data/backend';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../src/data/ops';
+import { binaryOps as allBinaryOps, reduceOps as allReduceOps, unaryOps as allUnaryOps } from '../src/data/ops';
+import { checkKernelCases } from '../src/data/gpu/kernelTable';
+import { binaryCode, binaryKernel, kernelCases, reduceCode, reduceKernel, unaryCode, unaryKernel } from '../src/data/gpu/kernels';
 import { manualSeed, uniformArray } from '../src/data/random';
 import { numel, rowMajorStrides, type Shape } from '../src/data/shape';
 import { TensorData } from '../src/data/tensorData';
@@ -135,13 +138,46 @@ function summationBound(absoluteSums: Float32Array, terms: number): (i: number) 
 
 // ---- device selection (mode-independent) ------------------------------------------------------
 
+describe('gpu kernels: one line per op of ops.ts, under its code there', () => {
+  it('each kernel function has a line for exactly the ops of its code table', () => {
+    expect(kernelCases(unaryKernel).sort()).toEqual([...allUnaryOps, 'copy'].sort());
+    expect(kernelCases(binaryKernel).sort()).toEqual([...allBinaryOps].sort());
+    expect(kernelCases(reduceKernel).sort()).toEqual([...allReduceOps].sort());
+  });
+
+  it('the codes are the indices of the lists of ops.ts', () => {
+    allUnaryOps.forEach((op, code) => expect([op, unaryCode[op]]).toEqual([op, code]));
+    allBinaryOps.forEach((op, code) => expect([op, binaryCode[op]]).toEqual([op, code]));
+    allReduceOps.forEach((op, code) => expect([op, reduceCode[op]]).toEqual([op, code]));
+  });
+
+  it('a kernel function without a line for an op is refused, naming the op and the function', () => {
+    const withoutCmplt = function binaryKernel(this: { constants: Record<string, number> }, u: number, v: number): number {
+      const op = this.constants.op;
+      if (op === this.constants.add) return u + v;
+      return 0;
+    };
+    expect(() => checkKernelCases({ add: 0, cmplt: 1 }, withoutCmplt as never)).toThrow(/^gpu: binaryKernel \(src\/data\/gpu\/kernels.ts\) has no line for 'cmplt'/);
+    expect(() => checkKernelCases({}, withoutCmplt as never)).toThrow(/has lines for 'add', which ops.ts does not list/);
+  });
+});
+
 describe('device selection', () => {
-  afterEach(() => useBackend(cpuBackend));
+  afterEach(() => useBackend(referenceBackend));
 
   it('defaults to the cpu backend, and setDevice switches and reports', () => {
     expect(getDevice()).toBe('cpu');
     setDevice('gpu', { mode: 'webasm' });
     expect(getDevice()).toBe('webasm');
+    setDevice('cpu');
+    expect(getDevice()).toBe('cpu');
+  });
+
+  it("setDevice('reference') runs the reference backend, the one the others are tested against", () => {
+    setDevice('reference');
+    expect(getDevice()).toBe('reference');
+    expect(currentBackend()).toBe(referenceBackend);
+    expect(() => setDevice('reference', { mode: 'webasm' })).toThrow(/setDevice\('reference', \{ mode: 'webasm' \}\): a mode is only for the gpu device/);
     setDevice('cpu');
     expect(getDevice()).toBe('cpu');
   });
@@ -196,7 +232,7 @@ describe('device selection', () => {
       jest.isolateModules(() => {
         process.env.TSGRAD_DEVICE = 'quantum';
         const device = require('../src/data/device') as typeof import('../src/data/device');
-        expect(() => device.getDevice()).toThrow(/TSGRAD_DEVICE=quantum: expected cpu, gpu, or gpu:<mode>/);
+        expect(() => device.getDevice()).toThrow(/TSGRAD_DEVICE=quantum: expected cpu, reference, gpu, or gpu:<mode>/);
       });
     } finally {
       if (saved === undefined) delete process.env.TSGRAD_DEVICE;
@@ -217,7 +253,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
     setDevice('gpu', { mode }); // throws (failing every test below) when the mode cannot run
     gpu = currentBackend();
   });
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
   beforeEach(() => manualSeed(1234));
 
   it(`runs in gpu.js mode ${mode}`, () => {
@@ -239,7 +275,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
     for (const shape of shapes) {
       for (const name of layoutNames) {
         const x = layouts[name](shape, low, high);
-        const want = cpuBackend.unary(op, x);
+        const want = referenceBackend.unary(op, x);
         const bad = mismatches(gpu.unary(op, x), want, (i) => tol.atol + tol.rtol * Math.abs(want[i]));
         expect({ shape, name, bad }).toEqual({ shape, name, bad: [] });
       }
@@ -253,7 +289,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
         const other = layoutNames[(k + 1) % layoutNames.length];
         const a = layouts[name](shape, -10, 10);
         const b = layouts[other](shape, op === 'div' ? 0.5 : -10, 10);
-        const want = cpuBackend.binary(op, a, b);
+        const want = referenceBackend.binary(op, a, b);
         const bad = mismatches(gpu.binary(op, a, b), want, (i) => rtol * Math.abs(want[i]));
         expect({ shape, layouts: [name, other], bad }).toEqual({ shape, layouts: [name, other], bad: [] });
       });
@@ -263,18 +299,18 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
   it('max and amax let NaN win, as the cpu backend does', () => {
     const a: StridedView = { array: Float32Array.of(NaN, 1, 2, NaN), shape: [4], strides: [1], offset: 0 };
     const b: StridedView = { array: Float32Array.of(1, NaN, 0, NaN), shape: [4], strides: [1], offset: 0 };
-    expect(Array.from(gpu.binary('max', a, b))).toEqual(Array.from(cpuBackend.binary('max', a, b)));
+    expect(Array.from(gpu.binary('max', a, b))).toEqual(Array.from(referenceBackend.binary('max', a, b)));
     expect(Array.from(gpu.reduce('amax', b, [0]))).toEqual([NaN]);
   });
 
   it('where matches on mixed layouts', () => {
     for (const shape of shapes) {
       layoutNames.forEach((name, k) => {
-        const cond = cpuBackend.binary('cmplt', layouts[name](shape, 0, 1), layouts[name](shape, 0, 1));
+        const cond = referenceBackend.binary('cmplt', layouts[name](shape, 0, 1), layouts[name](shape, 0, 1));
         const c: StridedView = { array: cond, shape, strides: rowMajorStrides(shape), offset: 0 };
         const a = layouts[layoutNames[(k + 1) % layoutNames.length]](shape, -1, 1);
         const b = layouts[layoutNames[(k + 2) % layoutNames.length]](shape, -1, 1);
-        expect(mismatches(gpu.where(c, a, b), cpuBackend.where(c, a, b), exact)).toEqual([]);
+        expect(mismatches(gpu.where(c, a, b), referenceBackend.where(c, a, b), exact)).toEqual([]);
       });
     }
   });
@@ -284,7 +320,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
     const scalar: StridedView = { array: Float32Array.of(5, 6, 7), shape: [], strides: [], offset: 2 };
     const empty: StridedView = { array: new Float32Array(4), shape: [2, 0, 3], strides: [0, 3, 1], offset: 0 };
     const views = [...shapes.flatMap((shape) => layoutNames.map((name) => layouts[name](shape, -1, 1))), eight, scalar, empty];
-    for (const x of views) expect(mismatches(gpu.gather(x), cpuBackend.gather(x), exact)).toEqual([]);
+    for (const x of views) expect(mismatches(gpu.gather(x), referenceBackend.gather(x), exact)).toEqual([]);
   });
 
   it('names the op and shape when a view has more than 8 dims after merging', () => {
@@ -299,9 +335,9 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
 
   /** Runs one reduction on both backends and checks it against the summation bound (or exactly). */
   function checkReduce(op: ReduceOp, x: StridedView, axes: number[]): string[] {
-    const want = cpuBackend.reduce(op, x, axes);
+    const want = referenceBackend.reduce(op, x, axes);
     const terms = numel(axes.map((k) => x.shape[k]));
-    const bound = op === 'sum' ? summationBound(cpuBackend.reduce('sum', absolute(x), axes), terms) : exact;
+    const bound = op === 'sum' ? summationBound(referenceBackend.reduce('sum', absolute(x), axes), terms) : exact;
     return mismatches(gpu.reduce(op, x, axes), want, bound);
   }
 
@@ -342,9 +378,9 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
 
   /** mulacc on both backends, checked against the summation bound of Σ|a·b|. */
   function checkMulacc(a: StridedView, b: StridedView, axes: number[]): string[] {
-    const want = cpuBackend.mulacc(a, b, axes);
+    const want = referenceBackend.mulacc(a, b, axes);
     const terms = numel(axes.map((k) => a.shape[k]));
-    const bound = summationBound(cpuBackend.mulacc(absolute(a), absolute(b), axes), terms);
+    const bound = summationBound(referenceBackend.mulacc(absolute(a), absolute(b), axes), terms);
     return mismatches(gpu.mulacc(a, b, axes), want, bound);
   }
 
@@ -373,7 +409,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
     const onCpu = { ...target, array: target.array.slice() };
     const onGpu = { ...target, array: target.array.slice() };
     const sharesStorage = source.array === target.array;
-    cpuBackend.scatter(onCpu, sharesStorage ? { ...source, array: onCpu.array } : source);
+    referenceBackend.scatter(onCpu, sharesStorage ? { ...source, array: onCpu.array } : source);
     gpu.scatter(onGpu, sharesStorage ? { ...source, array: onGpu.array } : source);
     return mismatches(onGpu.array, onCpu.array, exact);
   }
@@ -408,7 +444,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
   function onBoth(build: () => TensorData): [number[], number[]] {
     useBackend(gpu);
     const fromGpu = build().toFlat();
-    useBackend(cpuBackend);
+    useBackend(referenceBackend);
     const fromCpu = build().toFlat();
     useBackend(gpu);
     return [fromGpu, fromCpu];
@@ -429,7 +465,7 @@ describe.each(modes)('gpu backend in mode %s', (mode) => {
 
 it('the webasm backend keeps no device buffers (a pipeline kernel there returns arrays anyway)', () => {
   expect(gpuBackend({ mode: 'webasm' }).device).toBeUndefined();
-  expect(cpuBackend.device).toBeUndefined();
+  expect(referenceBackend.device).toBeUndefined();
 });
 
 /**
@@ -492,7 +528,7 @@ it('the webasm backend keeps no device buffers (a pipeline kernel there returns 
     const old = memory.upload(storage.array);
     const written = memory.scatter({ ...target, array: old }, onDevice(source));
     const want = storage.array.slice();
-    cpuBackend.scatter({ ...target, array: want }, source);
+    referenceBackend.scatter({ ...target, array: want }, source);
     expect(mismatches(read(written), want, exact)).toEqual([]);
     expect(mismatches(read(old), storage.array, exact)).toEqual([]);
     const fromHost = memory.scatter(target, source); // a host target is uploaded whole

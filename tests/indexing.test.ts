@@ -8,7 +8,7 @@
  * stack (cells written, counted by a wrapping backend), and statistical tests of the random ops.
  */
 import { Tensor, ellipsis, manualSeed, mask, newAxis, noGrad, slice, tensor } from '../src';
-import { cpuBackend, gpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
+import { referenceBackend, gpuBackend, useBackend, type Backend, type StridedView } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, loadFixture, tableMismatch } from './helpers/fixtures';
 import { analyticGrads, gradcheck, makeTensor, unpack, type TensorFn } from './helpers/gradcheck';
@@ -135,7 +135,7 @@ describe('indexing table', () => {
 
 describe.each(allBackends)('indexing on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(rows.map((row) => [row.name, row] as const))('%s', (name, row) => {
     const fn = indexingTable[name];
@@ -241,21 +241,21 @@ describe('the cost of cat and stack', () => {
     const count = (out: Float32Array): Float32Array => { cells += out.length; return out; };
     const backend: Backend = {
       name: 'counting',
-      unary: (op, x) => count(cpuBackend.unary(op, x)),
-      binary: (op, a, b) => count(cpuBackend.binary(op, a, b)),
-      where: (c, a, b) => count(cpuBackend.where(c, a, b)),
-      mulacc: (a, b, axes) => count(cpuBackend.mulacc(a, b, axes)),
-      reduce: (op, x, axes) => count(cpuBackend.reduce(op, x, axes)),
-      gather: (x) => count(cpuBackend.gather(x)),
+      unary: (op, x) => count(referenceBackend.unary(op, x)),
+      binary: (op, a, b) => count(referenceBackend.binary(op, a, b)),
+      where: (c, a, b) => count(referenceBackend.where(c, a, b)),
+      mulacc: (a, b, axes) => count(referenceBackend.mulacc(a, b, axes)),
+      reduce: (op, x, axes) => count(referenceBackend.reduce(op, x, axes)),
+      gather: (x) => count(referenceBackend.gather(x)),
       scatter: (target: StridedView, source: StridedView) => {
         cells += target.shape.reduce((a, b) => a * b, 1);
-        cpuBackend.scatter(target, source);
+        referenceBackend.scatter(target, source);
       },
     };
     return { backend, cells: () => cells };
   }
 
-  afterEach(() => useBackend(cpuBackend));
+  afterEach(() => useBackend(referenceBackend));
 
   it('stack of 10,000 one-element tensors writes O(total) cells, forward and backward', () => {
     const n = 10000;
@@ -294,7 +294,7 @@ describe('indexing cost', () => {
 });
 
 describe('large gathers and scatters, where the fast backend runs WebAssembly', () => {
-  afterEach(() => useBackend(cpuBackend));
+  afterEach(() => useBackend(referenceBackend));
 
   /** Output and input gradient of a gather and an index assignment with long runs (over 2048 cells each). */
   function run(backend: Backend): number[][] {
@@ -309,7 +309,7 @@ describe('large gathers and scatters, where the fast backend runs WebAssembly', 
   }
 
   it.each(allBackends.filter(([name]) => name !== 'cpu'))('the %s backend matches the reference cpu backend', (_name, backend) => {
-    const expected = run(cpuBackend);
+    const expected = run(referenceBackend);
     const actual = run(backend);
     actual.forEach((values, k) => expectClose(`result ${k}`, { shape: [values.length], values }, { shape: [expected[k].length], values: expected[k] }, defaultTolerance));
   });

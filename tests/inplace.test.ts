@@ -6,7 +6,7 @@
  * the middle of a graph, and the setters of `grad` and `requiresGrad`.
  */
 import { noGrad, slice, Tensor, tensor } from '../src';
-import { cpuBackend, gpuBackend, useBackend, type Backend } from '../src/data';
+import { referenceBackend, gpuBackend, useBackend, type Backend } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, loadFixture, tableMismatch } from './helpers/fixtures';
 import { analyticGrads, gradcheck, type TensorFn } from './helpers/gradcheck';
@@ -56,7 +56,7 @@ describe('in-place table', () => {
 
 describe.each(allBackends)('in-place ops in the graph on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(rows.map((row) => [row.name, row] as const))('%s matches PyTorch', (name, row) => {
     const fn = inPlaceTable[name];

@@ -8,7 +8,7 @@
  * Random ops (dropout, rand, randn, uniform) have no PyTorch row; they are tested statistically below.
  */
 import { Tensor, manualSeed } from '../src';
-import { cpuBackend, useBackend } from '../src/data';
+import { referenceBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, loadFixture, tableMismatch, type Tolerance } from './helpers/fixtures';
 import { analyticGrads, gradcheck, makeTensor, unpack, type TensorFn } from './helpers/gradcheck';
@@ -249,7 +249,7 @@ describe('ops table', () => {
 
 describe.each(backends)('ops on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(rows.map((row) => [row.name, row] as const))('%s', (name, row) => {
     const fn = opTable[name];

@@ -3,7 +3,7 @@
  * scripts/generate_fixtures.py), on every backend of tests/helpers/backends.ts; then the properties a
  * table cannot show: which movement ops are views, in-place `assign`, and the seeded `rand`.
  */
-import { TensorData, allOps, cpuBackend, manualSeed, useBackend, type OpName } from '../src/data';
+import { TensorData, allOps, referenceBackend, manualSeed, useBackend, type OpName } from '../src/data';
 import { backends } from './helpers/backends';
 import { defaultTolerance, expectClose, loadFixture, tableMismatch, type Tolerance } from './helpers/fixtures';
 
@@ -92,7 +92,7 @@ describe('primitives table', () => {
 
 describe.each(backends)('primitives on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(rows.map((row) => [row.name, row] as const))('%s', (name, row) => {
     const fn = primitiveTable[name];

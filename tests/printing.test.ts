@@ -8,7 +8,7 @@ import { inspect } from 'util';
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { apply, Function, nn, Tensor, TensorData, tensor } from '../src';
-import { cpuBackend, useBackend } from '../src/data';
+import { referenceBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
 
 interface TensorRow { name: string; shape: number[]; values: string[]; requiresGrad: boolean; op: string | null; expected: string }
@@ -141,7 +141,7 @@ describe('the print tables', () => {
 
 describe.each(backends)('printing tensors on the %s backend', (_name, backend) => {
   beforeAll(() => useBackend(backend));
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it.each(fixture.tensors.map((r) => [r.name, r] as const))('%s', (_row, row) => {
     const t = buildTensor(row);

@@ -14,7 +14,7 @@
  */
 import { manualSeed, setDevice, Tensor, TensorData } from '../src';
 import type { DeviceCounters } from '../src/data/backend';
-import { cpuBackend } from '../src/data/cpu';
+import { referenceBackend } from '../src/data/reference';
 import { currentBackend, useBackend } from '../src/data/device';
 import { reclaimDeviceMemory } from '../src/data/storage';
 
@@ -34,7 +34,7 @@ function counters(): DeviceCounters | undefined {
 /** `build()` on the cpu backend, as host values, leaving the current backend as it was. */
 function onCpu(build: () => TensorData): number[] {
   const saved = currentBackend();
-  useBackend(cpuBackend);
+  useBackend(referenceBackend);
   try {
     return build().toFlat();
   } finally {
@@ -66,7 +66,7 @@ describe.each(devices)('residency on %s', (device) => {
   const resident = device === 'headlessgl';
 
   beforeAll(() => use(device)); // throws, failing every test, when the device cannot run
-  afterAll(() => useBackend(cpuBackend));
+  afterAll(() => useBackend(referenceBackend));
 
   it(`runs on ${device}, with device buffers only on headlessgl`, () => {
     expect(currentBackend().name).toBe(device);

@@ -14,12 +14,16 @@
 import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
 import type { Shape } from './shape';
 
-/** A window onto a Float32Array: element [i0, i1, ...] lives at offset + Σ ik·strides[k]. */
-export interface StridedView {
-  readonly array: Float32Array;
+/** Where a view's cells are in its array: element [i0, i1, ...] lives at offset + Σ ik·strides[k]. */
+export interface Placement {
   readonly shape: Shape;
   readonly strides: Shape;
   readonly offset: number;
+}
+
+/** A window onto a Float32Array. */
+export interface StridedView extends Placement {
+  readonly array: Float32Array;
 }
 
 /** The compute ops over views of type `View`, each returning a packed row-major `Result`. */
@@ -52,11 +56,8 @@ export interface DeviceBuffer {
 }
 
 /** A view for a `DeviceMemory`: its cells are in one of that device's buffers, or in a host array. */
-export interface DeviceView {
+export interface DeviceView extends Placement {
   readonly array: DeviceBuffer | Float32Array;
-  readonly shape: Shape;
-  readonly strides: Shape;
-  readonly offset: number;
 }
 
 /** What a device holds and has moved, for tests and benchmarks. Buffers are device buffers of any kind. */

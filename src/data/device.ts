@@ -1,16 +1,17 @@
 /**
  * Which backend runs the compute ops: the fast CPU backend (the default: WebAssembly SIMD, see
- * fast/), or the gpu.js backend in one of its modes. The plain TypeScript reference backend
- * (cpu.ts) is what the others are tested against; `useBackend(cpuBackend)` runs it.
+ * fast/), the gpu.js backend in one of its modes, or the reference backend (reference.ts): the plain
+ * TypeScript loops every other backend is tested against, slow and simple to read.
  *
- * - `setDevice('cpu')`, `setDevice('gpu')` (headlessgl when a GL context opens, else webasm), or
- *   `setDevice('gpu', { mode: 'webasm' })` to ask for one mode. An unavailable mode throws; the
- *   device is never silently another one than asked. Each choice prints one line to stderr.
+ * - `setDevice('cpu')`, `setDevice('gpu')` (headlessgl when a GL context opens, else webasm),
+ *   `setDevice('gpu', { mode: 'webasm' })` to ask for one mode, or `setDevice('reference')`. An
+ *   unavailable mode throws; the device is never silently another one than asked. Each choice
+ *   prints one line to stderr.
  * - Without a call, the environment variable TSGRAD_DEVICE (`cpu`, `gpu`, `gpu:webasm`,
- *   `gpu:headlessgl`) is read on the first compute op, with the same rules.
- * - `getDevice()` names what runs: 'cpu', or the gpu.js mode ('webasm', 'headlessgl').
+ *   `gpu:headlessgl`, `reference`) is read on the first compute op, with the same rules.
+ * - `getDevice()` names what runs: 'cpu', the gpu.js mode ('webasm', 'headlessgl'), or 'reference'.
  * - `gpuBackend({ mode })` hands out the gpu backend itself without switching (for tests that
- *   compare it with `cpuBackend`).
+ *   compare it with `referenceBackend`).
  *
  * Importing this file creates nothing. A gpu backend (a gpu.js `GPU` and its kernels) is made on
  * first use and kept for the process, one per mode: gpu.js never frees kernels.
@@ -19,14 +20,18 @@
  * `device`, see storage.ts); a tensor whose values are on a device is read back when a backend
  * without that device first uses it, and host values are uploaded when a device op reads them.
  *
- * May import: ./backend, ./cpu, ./fast, ./gpu/backend.
+ * May import: ./backend, ./fast, ./gpu/backend, ./reference.
  */
 import type { Backend } from './backend';
 import { fastBackend } from './fast';
+import { referenceBackend } from './reference';
 import { createGpuBackend, gpuModes, isGpuModeAvailable, type GpuBackend, type GpuMode } from './gpu/backend';
 
-/** What `setDevice` accepts: 'cpu' (the fast WebAssembly backend) or 'gpu' (the gpu.js backend). */
-export type DeviceName = 'cpu' | 'gpu';
+/**
+ * What `setDevice` accepts: 'cpu' (the fast WebAssembly backend), 'gpu' (the gpu.js backend), or
+ * 'reference' (the plain loops every backend is tested against: to check a result, not to train).
+ */
+export type DeviceName = 'cpu' | 'gpu' | 'reference';
 export type { GpuBackend, GpuMode };
 
 /** Options of `setDevice` and `gpuBackend`. */
@@ -49,12 +54,12 @@ export function useBackend(backend: Backend): void {
   current = backend;
 }
 
-/** Runs every later compute op on the fast CPU backend, or on gpu.js kernels. */
+/** Runs every later compute op on the fast CPU backend, on gpu.js kernels, or on the reference backend. */
 export function setDevice(name: DeviceName, options: DeviceOptions = {}): void {
   useBackend(chooseDevice(name, options, `setDevice('${name}'${options.mode ? `, { mode: '${options.mode}' }` : ''})`));
 }
 
-/** 'cpu', or the gpu.js mode the gpu device runs in ('webasm', 'headlessgl'). */
+/** 'cpu', the gpu.js mode the gpu device runs in ('webasm', 'headlessgl'), or 'reference'. */
 export function getDevice(): string {
   return currentBackend().name;
 }
@@ -88,12 +93,12 @@ function gpuBackendFor(options: DeviceOptions, asked: string): GpuBackend {
 }
 
 function chooseDevice(name: DeviceName, options: DeviceOptions, asked: string): Backend {
-  if (name === 'cpu') {
+  if (name === 'cpu' || name === 'reference') {
     if (options.mode !== undefined) throw new TypeError(`${asked}: a mode is only for the gpu device`);
-    announce('device cpu (the fast WebAssembly backend)');
-    return fastBackend;
+    announce(name === 'cpu' ? 'device cpu (the fast WebAssembly backend)' : 'device reference (the plain TypeScript loops, slow)');
+    return name === 'cpu' ? fastBackend : referenceBackend;
   }
-  if (name !== 'gpu') throw new TypeError(`${asked}: unknown device '${String(name)}'; the devices are 'cpu' and 'gpu'`);
+  if (name !== 'gpu') throw new TypeError(`${asked}: unknown device '${String(name)}'; the devices are 'cpu', 'gpu' and 'reference'`);
   const backend = gpuBackendFor(options, asked);
   announce(`device gpu (gpu.js mode ${backend.name}${options.mode ? '' : ', chosen automatically'})`);
   return backend;
@@ -104,8 +109,8 @@ function fromEnvironment(): Backend {
   if (value === undefined || value === '') return fastBackend;
   const asked = `TSGRAD_DEVICE=${value}`;
   const [name, mode] = value.split(':');
-  if (name !== 'cpu' && name !== 'gpu') {
-    throw new TypeError(`${asked}: expected cpu, gpu, or gpu:<mode> with a mode of ${gpuModes.join(', ')}`);
+  if (name !== 'cpu' && name !== 'gpu' && name !== 'reference') {
+    throw new TypeError(`${asked}: expected cpu, reference, gpu, or gpu:<mode> with a mode of ${gpuModes.join(', ')}`);
   }
   return chooseDevice(name, mode === undefined ? {} : { mode: mode as GpuMode }, asked);
 }

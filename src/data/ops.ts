@@ -1,5 +1,7 @@
 /**
- * The primitive ops: one typed list of names, and the per-element math that every backend shares.
+ * The primitive ops: their names, their numbering, and the per-element math that every backend
+ * shares. This file is the one definition of each op: the reference and fast backends call the math
+ * tables, and the kernels that cannot (WebAssembly, gpu.js) take their op codes from the lists below.
  *
  * Everything tsgrad computes is built from these ops. A backend implements the compute ops
  * (`Backend` in backend.ts). The movement ops change a view's shape and strides and need no kernel,
@@ -10,14 +12,25 @@
  * May import: nothing.
  */
 
+/**
+ * Elementwise ops with one input, in code order: an op's index in this list is its code in the
+ * WebAssembly kernels (fast/kernels.as, via the generated fast/opCodes.as) and the gpu.js kernels.
+ * Append a new op here and give it its math in `unaryMath` below.
+ */
+export const unaryOps = ['neg', 'exp', 'log', 'sin', 'sqrt', 'recip'] as const;
+/** Elementwise ops with two inputs of the same shape, in code order. `cmplt` gives 1 where a < b, else 0. */
+export const binaryOps = ['add', 'sub', 'mul', 'div', 'max', 'cmplt'] as const;
+/** Reductions, in code order (see `ReduceOp`). */
+export const reduceOps = ['sum', 'amax'] as const;
+
 /** Elementwise ops with one input. */
-export type UnaryOp = 'neg' | 'exp' | 'log' | 'sin' | 'sqrt' | 'recip';
-/** Elementwise ops with two inputs of the same shape. `cmplt` gives 1 where a < b, else 0. */
-export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'cmplt';
+export type UnaryOp = (typeof unaryOps)[number];
+/** Elementwise ops with two inputs of the same shape. */
+export type BinaryOp = (typeof binaryOps)[number];
 /** Ops with three inputs: `where(cond, a, b)` and `mulacc(a, b, axes)` = sum over axes of a*b. */
 export type TernaryOp = 'where' | 'mulacc';
 /** Reductions over a list of axes; reduced axes keep size 1. `amax` is the max-reduction (PyTorch's name). */
-export type ReduceOp = 'sum' | 'amax';
+export type ReduceOp = (typeof reduceOps)[number];
 /** Views of the same storage (pad copies: new cells must be filled; reshape copies when no view fits). */
 export type MovementOp = 'reshape' | 'permute' | 'expand' | 'pad' | 'shrink' | 'stride' | 'window';
 /** Ops that create data or write it. */
@@ -60,6 +73,11 @@ export const opGroup: Record<OpName, 'unary' | 'binary' | 'ternary' | 'reduce' |
   reshape: 'movement', permute: 'movement', expand: 'movement', pad: 'movement', shrink: 'movement', stride: 'movement', window: 'movement',
   const: 'load', rand: 'load', fromArray: 'load', generate: 'load', assign: 'load',
 };
+
+/** The code of each op of a list: its index (`codes(binaryOps).mul` is 2). */
+export function codes<Op extends string>(ops: readonly Op[]): Record<Op, number> {
+  return Object.fromEntries(ops.map((op, code) => [op, code])) as Record<Op, number>;
+}
 
 /** Every op name, for docs and tests that must cover each one. */
 export const allOps = Object.keys(opGroup) as OpName[];

@@ -12,15 +12,16 @@
  * the host only when they are read (`toFlat`, `toNested`, `item`) or used by a backend without a device.
  * `dispose()` frees them at once; otherwise they are freed when the storage is garbage-collected.
  *
- * May import: ./backend, ./cpu, ./device, ./ops, ./random, ./shape, ./storage.
+ * May import: ./backend, ./device, ./ops, ./random, ./reference, ./shape, ./storage, ./view.
  */
 import type { ComputeOps, DeviceBuffer, DeviceMemory, DeviceView, StridedView } from './backend';
-import { cpuBackend } from './cpu';
+import { referenceBackend } from './reference';
 import { currentBackend } from './device';
 import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
 import { uniformArray } from './random';
 import { checkCellCount, checkShape, formatShape, normalizeAxis, numel, rowMajorStrides, shapesEqual, type Shape } from './shape';
 import { Storage } from './storage';
+import { isPacked, reducedShape } from './view';
 
 /** A number, or nested arrays of numbers: what `toNested` returns and `fromNested` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -126,8 +127,7 @@ export class TensorData {
 
   /** True when the cells are packed row-major in storage (size-1 dims may have any stride). */
   get isContiguous(): boolean {
-    const packed = rowMajorStrides(this.shape);
-    return this.shape.every((d, i) => d === 1 || this.strides[i] === packed[i]);
+    return isPacked(this.shape, this.strides);
   }
 
   /** Where the values are now: 'host', 'device' (a device buffer only) or 'both'. */
@@ -159,7 +159,7 @@ export class TensorData {
   /** The values, packed, in host memory: reading them back from the device is host work, done here. */
   private hostValues(): Float32Array {
     const view = this.hostView();
-    return this.isContiguous ? view.array.subarray(this.offset, this.offset + this.size) : cpuBackend.gather(view);
+    return this.isContiguous ? view.array.subarray(this.offset, this.offset + this.size) : referenceBackend.gather(view);
   }
 
   /** The values as nested arrays (a plain number for a scalar). */
@@ -264,12 +264,12 @@ export class TensorData {
   mulacc(other: TensorData, axes: readonly number[]): TensorData {
     sameShape('mulacc', this, other);
     const reduced = this.checkAxes(axes, 'mulacc');
-    return TensorData.compute([this, other], this.reducedShape(reduced), (ops, [a, b]) => ops.mulacc(a, b, reduced));
+    return TensorData.compute([this, other], reducedShape(this.shape, reduced), (ops, [a, b]) => ops.mulacc(a, b, reduced));
   }
 
   private reduce(op: ReduceOp, axes: readonly number[]): TensorData {
     const reduced = this.checkAxes(axes, op);
-    return TensorData.compute([this], this.reducedShape(reduced), (ops, [x]) => ops.reduce(op, x, reduced));
+    return TensorData.compute([this], reducedShape(this.shape, reduced), (ops, [x]) => ops.reduce(op, x, reduced));
   }
 
   /** Sum over `axes`; reduced axes keep size 1. */
@@ -281,10 +281,6 @@ export class TensorData {
     const normalized = axes.map((a) => normalizeAxis(a, this.shape.length, op));
     if (new Set(normalized).size !== normalized.length) throw new RangeError(`${op}: axes ${JSON.stringify(axes)} repeat a dim`);
     return normalized.sort((a, b) => a - b);
-  }
-
-  private reducedShape(axes: readonly number[]): number[] {
-    return this.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   }
 
   // ---- movement ops (views) ------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * `describe.each` over this list and call `useBackend(backend)` in `beforeAll`.
  * Append a new backend here (e.g. the gpu.js one) and every row runs on it too.
  */
-import { cpuBackend, type Backend } from '../../src/data';
+import { referenceBackend, type Backend } from '../../src/data';
 import { fastBackend } from '../../src/data/fast';
 
-export const backends: [string, Backend][] = [['cpu', cpuBackend], ['fast', fastBackend]];
+export const backends: [string, Backend][] = [['reference', referenceBackend], ['fast', fastBackend]];

@@ -1,18 +1,19 @@
 /**
  * Fast JavaScript loops for the memory-bound ops of a training step: unary, binary, where, gather,
- * scatter and reductions, on any strided views.
+ * scatter, reductions and small mulaccs, on any strided views.
  *
- * The reference backend packs every input through a table of cell offsets and calls the op's math
- * through a function table per element. Here a loop plan (strided.ts) walks all views together in
- * long rows, and each op has its own row loop with its math written inline, which V8 compiles to a
- * tight loop. Results are the same numbers as the reference (same math, same float32 rounding); sums
- * accumulate in float64, as the reference's do.
+ * A loop plan (strided.ts) walks all views together in long rows. Every op of ops.ts runs here: a
+ * generic row calls the op's math from ops.ts per element, so a new op needs nothing in this file.
+ * The row tables below are optional speed-ups (partial tables): an op listed there has its math
+ * written inline, which V8 compiles to a tight loop. Results are the same numbers as the reference
+ * (same math, same float32 rounding); sums accumulate in float64, as the reference's do.
  *
- * May import: ../backend, ../ops, ../shape, ./strided.
+ * May import: ../backend, ../ops, ../shape, ../view, ./strided.
  */
 import type { StridedView } from '../backend';
-import { reduceMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
+import { binaryMath, reduceMath, unaryMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
 import { numel, rowMajorStrides, type Shape } from '../shape';
+import { accumulatorStrides, reducedShape } from '../view';
 import { planLoop, rowStarts, type LoopPlan } from './strided';
 
 type F32 = Float32Array<ArrayBufferLike>;
@@ -20,8 +21,26 @@ type UnaryRow = (out: F32, o: number, os: number, x: F32, xi: number, xs: number
 type BinaryRow = (out: F32, o: number, os: number, a: F32, ai: number, as: number, b: F32, bi: number, bs: number, n: number) => void;
 type ReduceRow = (acc: Float64Array, o: number, os: number, x: F32, xi: number, xs: number, n: number) => void;
 
-// One row loop per op: out[o + i·os] = f(x[xi + i·xs]) for i < n. The math matches ops.ts.
-const unaryRows: Record<UnaryOp, UnaryRow> = {
+/** The row loop of any unary op: out[o + i·os] = f(x[xi + i·xs]) for i < n, with f from ops.ts. */
+export function genericUnaryRow(op: UnaryOp): UnaryRow {
+  const f = unaryMath[op];
+  return (out, o, os, x, xi, xs, n) => { for (let i = 0; i < n; i++, o += os, xi += xs) out[o] = f(x[xi]); };
+}
+
+/** The row loop of any binary op, with its math from ops.ts. */
+export function genericBinaryRow(op: BinaryOp): BinaryRow {
+  const f = binaryMath[op];
+  return (out, o, os, a, ai, as, b, bi, bs, n) => { for (let i = 0; i < n; i++, o += os, ai += as, bi += bs) out[o] = f(a[ai], b[bi]); };
+}
+
+/** The row loop of any reduction, folding with its step from ops.ts. */
+export function genericReduceRow(op: ReduceOp): ReduceRow {
+  const { step } = reduceMath[op];
+  return (acc, o, os, x, xi, xs, n) => { for (let i = 0; i < n; i++, o += os, xi += xs) acc[o] = step(acc[o], x[xi]); };
+}
+
+// Speed-ups: row loops with the math of ops.ts written inline. An op missing here takes its generic row.
+const unaryRows: Partial<Record<UnaryOp, UnaryRow>> = {
   neg: (out, o, os, x, xi, xs, n) => { for (let i = 0; i < n; i++, o += os, xi += xs) out[o] = -x[xi]; },
   exp: (out, o, os, x, xi, xs, n) => { for (let i = 0; i < n; i++, o += os, xi += xs) out[o] = Math.exp(x[xi]); },
   log: (out, o, os, x, xi, xs, n) => { for (let i = 0; i < n; i++, o += os, xi += xs) out[o] = Math.log(x[xi]); },
@@ -30,7 +49,7 @@ const unaryRows: Record<UnaryOp, UnaryRow> = {
   recip: (out, o, os, x, xi, xs, n) => { for (let i = 0; i < n; i++, o += os, xi += xs) out[o] = 1 / x[xi]; },
 };
 
-const binaryRows: Record<BinaryOp, BinaryRow> = {
+const binaryRows: Partial<Record<BinaryOp, BinaryRow>> = {
   add: (out, o, os, a, ai, as, b, bi, bs, n) => { for (let i = 0; i < n; i++, o += os, ai += as, bi += bs) out[o] = a[ai] + b[bi]; },
   sub: (out, o, os, a, ai, as, b, bi, bs, n) => { for (let i = 0; i < n; i++, o += os, ai += as, bi += bs) out[o] = a[ai] - b[bi]; },
   mul: (out, o, os, a, ai, as, b, bi, bs, n) => { for (let i = 0; i < n; i++, o += os, ai += as, bi += bs) out[o] = a[ai] * b[bi]; },
@@ -46,7 +65,7 @@ const binaryRows: Record<BinaryOp, BinaryRow> = {
 };
 
 /** Folds a row into accumulators: into one register when the row is reduced (os = 0), else cell by cell. */
-const reduceRows: Record<ReduceOp, ReduceRow> = {
+const reduceRows: Partial<Record<ReduceOp, ReduceRow>> = {
   sum: (acc, o, os, x, xi, xs, n) => {
     if (os === 0) {
       let s = acc[o];
@@ -78,13 +97,26 @@ function starts(plan: LoopPlan, offsets: readonly number[]): Int32Array[] {
   return offsets.map((offset, v) => (plan.outerShape.length === 0 ? Int32Array.of(offset) : rowStarts(plan, v, offset)));
 }
 
+/** A joint walk over a packed output and input views of one shape: the plan, and where its rows start. */
+interface Walk {
+  readonly plan: LoopPlan;
+  /** Per view (the output first), the start of each row. */
+  readonly rows: Int32Array[];
+}
+
+/** Plans the walk of an elementwise op writing a packed output over `views`. */
+function elementwiseWalk(views: readonly StridedView[]): Walk {
+  const { shape } = views[0];
+  const plan = planLoop(shape, [rowMajorStrides(shape), ...views.map((v) => v.strides)]);
+  return { plan, rows: starts(plan, [0, ...views.map((v) => v.offset)]) };
+}
+
 export function unary(op: UnaryOp, x: StridedView): Float32Array {
   const out = new Float32Array(numel(x.shape));
   if (out.length === 0) return out;
-  const plan = planLoop(x.shape, [rowMajorStrides(x.shape), x.strides]);
+  const { plan, rows: [o, xi] } = elementwiseWalk([x]);
   const [os, xs] = plan.rowSteps;
-  const [o, xi] = starts(plan, [0, x.offset]);
-  const row = unaryRows[op];
+  const row = unaryRows[op] ?? genericUnaryRow(op);
   for (let r = 0; r < o.length; r++) row(out, o[r], os, x.array, xi[r], xs, plan.rowLength);
   return out;
 }
@@ -92,10 +124,9 @@ export function unary(op: UnaryOp, x: StridedView): Float32Array {
 export function binary(op: BinaryOp, a: StridedView, b: StridedView): Float32Array {
   const out = new Float32Array(numel(a.shape));
   if (out.length === 0) return out;
-  const plan = planLoop(a.shape, [rowMajorStrides(a.shape), a.strides, b.strides]);
+  const { plan, rows: [o, ai, bi] } = elementwiseWalk([a, b]);
   const [os, as, bs] = plan.rowSteps;
-  const [o, ai, bi] = starts(plan, [0, a.offset, b.offset]);
-  const row = binaryRows[op];
+  const row = binaryRows[op] ?? genericBinaryRow(op);
   for (let r = 0; r < o.length; r++) row(out, o[r], os, a.array, ai[r], as, b.array, bi[r], bs, plan.rowLength);
   return out;
 }
@@ -103,9 +134,8 @@ export function binary(op: BinaryOp, a: StridedView, b: StridedView): Float32Arr
 export function where(cond: StridedView, a: StridedView, b: StridedView): Float32Array {
   const out = new Float32Array(numel(cond.shape));
   if (out.length === 0) return out;
-  const plan = planLoop(cond.shape, [rowMajorStrides(cond.shape), cond.strides, a.strides, b.strides]);
+  const { plan, rows: [o, ci, ai, bi] } = elementwiseWalk([cond, a, b]);
   const [os, cs, as, bs] = plan.rowSteps;
-  const [o, ci, ai, bi] = starts(plan, [0, cond.offset, a.offset, b.offset]);
   const c = cond.array;
   const x = a.array;
   const y = b.array;
@@ -146,15 +176,36 @@ export function scatter(target: StridedView, source: StridedView): void {
 }
 
 export function reduce(op: ReduceOp, x: StridedView, axes: readonly number[]): Float32Array {
-  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const acc = new Float64Array(numel(kept)).fill(reduceMath[op].init);
+  const acc = new Float64Array(numel(reducedShape(x.shape, axes))).fill(reduceMath[op].init);
   if (numel(x.shape) > 0) {
-    const accStrides = rowMajorStrides(kept).map((s, i) => (axes.includes(i) ? 0 : s));
-    const plan = planLoop(x.shape, [accStrides, x.strides]);
+    const plan = planLoop(x.shape, [accumulatorStrides(x.shape, axes), x.strides]);
     const [os, xs] = plan.rowSteps;
     const [o, xi] = starts(plan, [0, x.offset]);
-    const row = reduceRows[op];
+    const row = reduceRows[op] ?? genericReduceRow(op);
     for (let r = 0; r < o.length; r++) row(acc, o[r], os, x.array, xi[r], xs, plan.rowLength);
+  }
+  return new Float32Array(acc);
+}
+
+/** Σ over `axes` of a·b, walked like a sum: for mulaccs too small to be worth a matrix product. */
+export function mulacc(a: StridedView, b: StridedView, axes: readonly number[]): Float32Array {
+  const acc = new Float64Array(numel(reducedShape(a.shape, axes)));
+  if (numel(a.shape) > 0) {
+    const plan = planLoop(a.shape, [accumulatorStrides(a.shape, axes), a.strides, b.strides]);
+    const [os, as, bs] = plan.rowSteps;
+    const [o, ai, bi] = starts(plan, [0, a.offset, b.offset]);
+    const x = a.array;
+    const y = b.array;
+    const n = plan.rowLength;
+    for (let r = 0; r < o.length; r++) {
+      if (os === 0) {
+        let s = acc[o[r]];
+        for (let i = 0, aa = ai[r], bb = bi[r]; i < n; i++, aa += as, bb += bs) s += x[aa] * y[bb];
+        acc[o[r]] = s;
+      } else {
+        for (let i = 0, oo = o[r], aa = ai[r], bb = bi[r]; i < n; i++, oo += os, aa += as, bb += bs) acc[oo] += x[aa] * y[bb];
+      }
+    }
   }
   return new Float32Array(acc);
 }

@@ -1,30 +1,33 @@
 /**
  * The fast CPU backend: the `Backend` interface with mulacc lowered to a WebAssembly SIMD matrix
  * product (gemm.ts) and the memory-bound ops as WebAssembly walks (wasmOps.ts), or JavaScript row
- * loops (elementwise.ts) for small tensors and for exp, log and sin. Small mulaccs, and patterns that
- * do not factor into a matrix product, run on the reference loop (../cpu.ts).
+ * loops (elementwise.ts) for small tensors and for ops without a WebAssembly kernel. Small mulaccs,
+ * and patterns that do not factor into a matrix product, run on a JavaScript loop.
  *
- * May import: ../backend, ../cpu, ../ops, ../shape, ./arrayPool, ./elementwise, ./gemm, ./wasmOps.
+ * Every op of ops.ts runs here: the JavaScript loops cover them all, and the WebAssembly kernels
+ * are speed-ups for the ops they list (see wasmOps.ts).
+ *
+ * May import: ../backend, ../ops, ../shape, ../view, ./arrayPool, ./elementwise, ./gemm, ./wasmOps.
  */
 import type { Backend, StridedView } from '../backend';
-import { cpuBackend, isPacked } from '../cpu';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
 import { numel } from '../shape';
+import { isPacked, reducedShape } from '../view';
 import { outputArray } from './arrayPool';
 import * as js from './elementwise';
 import { gemmMulacc } from './gemm';
 import { binaryWasm, gatherWasm, reduceWasm, scatterWasm, unaryWasm, whereWasm } from './wasmOps';
 
-/** Below this many multiply-adds the reference loop wins: packing and the call cost more than they save. */
+/** Below this many multiply-adds the JavaScript loop wins: packing and the call cost more than they save. */
 const GEMM_MIN_MACS = 2048;
 
 function mulacc(a: StridedView, b: StridedView, axes: readonly number[]): Float32Array {
-  const outSize = numel(a.shape.map((d, i) => (axes.includes(i) ? 1 : d)));
+  const outSize = numel(reducedShape(a.shape, axes));
   if (numel(a.shape) >= GEMM_MIN_MACS) {
     const out = gemmMulacc(a, b, axes, outSize);
     if (out) return out;
   }
-  return cpuBackend.mulacc(a, b, axes);
+  return js.mulacc(a, b, axes);
 }
 
 function gather(x: StridedView): Float32Array {

@@ -82,9 +82,7 @@ interface Staged {
 function stage(rt: WasmRuntime, view: StridedView, tables: OperandTables): Staged {
   const lo = view.offset + tables.lo;
   const hi = view.offset + tables.hi;
-  const at = rt.alloc(hi - lo + 1);
-  rt.heap.set(view.array.subarray(lo, hi + 1), at / 4);
-  const src = at + (view.offset - lo) * 4;
+  const src = (rt.stage(view.array, lo, hi) + (view.offset - lo)) * 4;
   return { src, batch: stageTable(rt, tables.batch), lines: stageTable(rt, tables.lines), k: stageTable(rt, tables.k) };
 }
 

@@ -1,6 +1,6 @@
 /**
- * The fast CPU backend (WebAssembly SIMD matrix products, optionally on two threads). Select it with
- * `useBackend(fastBackend)`; `cpuBackend` stays the readable reference it is tested against.
+ * The fast CPU backend (WebAssembly SIMD matrix products, optionally on two threads). The default
+ * device, `setDevice('cpu')`; `referenceBackend` (../reference.ts) is the reference it is tested against.
  *
  * May import: ./fastBackend, ./threads.
  */

@@ -11,8 +11,15 @@
  *   2. Packing and unpacking for the GEMM (gathers through offset tables: im2col for convolutions).
  *   3. Walks: elementwise ops, copies and reductions over strided views, described in memory.
  *
- * Imports: nothing but the memory (shared, so worker threads run the same code on the same data).
+ * Op codes. Every switch over an op lists its cases by name (UNARY_NEG, BINARY_ADD, ...: the codes
+ * of ops.ts, generated into opCodes.as by buildWasm.mjs) and ends in `default: unreachable()`, a
+ * trap that wasmOps.ts turns into an error naming the op. The build checks that all switches of a
+ * family list the same ops, and wasmBinary.ts records which ops the kernels handle: the others run
+ * in JavaScript (elementwise.ts).
+ *
+ * Imports: the op codes, and the memory (shared, so worker threads run the same code on the same data).
  */
+import { BINARY_ADD, BINARY_SUB, BINARY_MUL, BINARY_DIV, BINARY_MAX, BINARY_CMPLT, UNARY_NEG, UNARY_SQRT, UNARY_RECIP, REDUCE_SUM, REDUCE_AMAX } from './opCodes';
 
 // ---- 1. GEMM --------------------------------------------------------------------------------------
 //
@@ -359,31 +366,32 @@ function nextBlock(views: i32): void {
   }
 }
 
-// Binary ops, numbered as BINARY_OPS in wasmOps.ts: 0 add, 1 sub, 2 mul, 3 div, 4 max, 5 cmplt.
-// The math matches ops.ts exactly: float32 +, −, ×, ÷ round the same as JavaScript's float64 then
+// Binary ops. The math matches ops.ts exactly: float32 +, −, ×, ÷ round the same as JavaScript's float64 then
 // rounding; max lets a NaN in the first input win; cmplt gives 1 or 0.
 
 @inline
 function binaryScalar(op: i32, x: f32, y: f32): f32 {
   switch (op) {
-    case 0: return x + y;
-    case 1: return x - y;
-    case 2: return x * y;
-    case 3: return x / y;
-    case 4: return select<f32>(x, y, (x > y) | (x != x));
-    default: return <f32>(x < y);
+    case BINARY_ADD: return x + y;
+    case BINARY_SUB: return x - y;
+    case BINARY_MUL: return x * y;
+    case BINARY_DIV: return x / y;
+    case BINARY_MAX: return select<f32>(x, y, (x > y) | (x != x));
+    case BINARY_CMPLT: return <f32>(x < y);
+    default: unreachable(); return 0;
   }
 }
 
 @inline
 function binaryVector(op: i32, x: v128, y: v128): v128 {
   switch (op) {
-    case 0: return f32x4.add(x, y);
-    case 1: return f32x4.sub(x, y);
-    case 2: return f32x4.mul(x, y);
-    case 3: return f32x4.div(x, y);
-    case 4: return v128.bitselect(x, y, v128.or(f32x4.gt(x, y), f32x4.ne(x, x)));
-    default: return v128.and(f32x4.lt(x, y), f32x4.splat(1));
+    case BINARY_ADD: return f32x4.add(x, y);
+    case BINARY_SUB: return f32x4.sub(x, y);
+    case BINARY_MUL: return f32x4.mul(x, y);
+    case BINARY_DIV: return f32x4.div(x, y);
+    case BINARY_MAX: return v128.bitselect(x, y, v128.or(f32x4.gt(x, y), f32x4.ne(x, x)));
+    case BINARY_CMPLT: return v128.and(f32x4.lt(x, y), f32x4.splat(1));
+    default: unreachable(); return x;
   }
 }
 
@@ -438,33 +446,36 @@ function binaryWalk(op: i32): void {
 
 export function binary(op: i32): void {
   switch (op) {
-    case 0: binaryWalk(0); break;
-    case 1: binaryWalk(1); break;
-    case 2: binaryWalk(2); break;
-    case 3: binaryWalk(3); break;
-    case 4: binaryWalk(4); break;
-    default: binaryWalk(5);
+    case BINARY_ADD: binaryWalk(BINARY_ADD); break;
+    case BINARY_SUB: binaryWalk(BINARY_SUB); break;
+    case BINARY_MUL: binaryWalk(BINARY_MUL); break;
+    case BINARY_DIV: binaryWalk(BINARY_DIV); break;
+    case BINARY_MAX: binaryWalk(BINARY_MAX); break;
+    case BINARY_CMPLT: binaryWalk(BINARY_CMPLT); break;
+    default: unreachable();
   }
 }
 
-// Unary ops done here, numbered as UNARY_OPS in wasmOps.ts: 0 neg, 1 sqrt, 2 recip (exp, log and sin
-// stay in JavaScript, whose Math functions the reference uses).
+// Unary ops done here: neg, sqrt and recip (exp, log and sin stay in JavaScript, whose Math
+// functions the reference uses).
 
 @inline
 function unaryScalar(op: i32, x: f32): f32 {
   switch (op) {
-    case 0: return -x;
-    case 1: return sqrt<f32>(x);
-    default: return 1 / x;
+    case UNARY_NEG: return -x;
+    case UNARY_SQRT: return sqrt<f32>(x);
+    case UNARY_RECIP: return 1 / x;
+    default: unreachable(); return 0;
   }
 }
 
 @inline
 function unaryVector(op: i32, x: v128): v128 {
   switch (op) {
-    case 0: return f32x4.neg(x);
-    case 1: return f32x4.sqrt(x);
-    default: return f32x4.div(f32x4.splat(1), x);
+    case UNARY_NEG: return f32x4.neg(x);
+    case UNARY_SQRT: return f32x4.sqrt(x);
+    case UNARY_RECIP: return f32x4.div(f32x4.splat(1), x);
+    default: unreachable(); return x;
   }
 }
 
@@ -489,9 +500,10 @@ function unaryWalk(op: i32): void {
 
 export function unary(op: i32): void {
   switch (op) {
-    case 0: unaryWalk(0); break;
-    case 1: unaryWalk(1); break;
-    default: unaryWalk(2);
+    case UNARY_NEG: unaryWalk(UNARY_NEG); break;
+    case UNARY_SQRT: unaryWalk(UNARY_SQRT); break;
+    case UNARY_RECIP: unaryWalk(UNARY_RECIP); break;
+    default: unreachable();
   }
 }
 
@@ -550,7 +562,11 @@ export function copy(): void {
 /** One step of a reduction: a sum, or a max that lets NaN win. */
 @inline
 function fold64(op: i32, m: f64, v: f64): f64 {
-  return op == 0 ? m + v : select<f64>(v, m, (v > m) | (v != v));
+  switch (op) {
+    case REDUCE_SUM: return m + v;
+    case REDUCE_AMAX: return select<f64>(v, m, (v > m) | (v != v));
+    default: unreachable(); return m;
+  }
 }
 
 /**
@@ -579,32 +595,17 @@ function reduceRow(op: i32, o: usize, os: i32, x: usize, xs: i32, n: i32): void 
   const step = <usize>xs << 2;
   if (os == 0) {
     let m = load<f64>(o);
-    if (op == 0) {
-      for (let i = 0; i < n; i++, x += step) m += <f64>load<f32>(x);
-    } else {
-      for (let i = 0; i < n; i++, x += step) {
-        const v = <f64>load<f32>(x);
-        m = select<f64>(v, m, (v > m) | (v != v));
-      }
-    }
+    for (let i = 0; i < n; i++, x += step) m = fold64(op, m, <f64>load<f32>(x));
     store<f64>(o, m);
   } else {
     const ostep = <usize>os << 3;
-    if (op == 0) {
-      for (let i = 0; i < n; i++, x += step, o += ostep) store<f64>(o, load<f64>(o) + <f64>load<f32>(x));
-    } else {
-      for (let i = 0; i < n; i++, x += step, o += ostep) {
-        const v = <f64>load<f32>(x);
-        const m = load<f64>(o);
-        store<f64>(o, select<f64>(v, m, (v > m) | (v != v)));
-      }
-    }
+    for (let i = 0; i < n; i++, x += step, o += ostep) store<f64>(o, fold64(op, load<f64>(o), <f64>load<f32>(x)));
   }
 }
 
 /**
  * Walk over views 0 = accumulators (float64, offsets count 8-byte cells from `acc`; stride 0 on the
- * reduced axes) and 1 = x. op 0 sums (in float64, as the reference does), op 1 takes the max (NaN wins).
+ * reduced axes) and 1 = x. Sums run in float64, as the reference's do; the max lets NaN win.
  */
 @inline
 function reduceWalk(op: i32, acc: usize): void {
@@ -621,8 +622,11 @@ function reduceWalk(op: i32, acc: usize): void {
 }
 
 export function reduce(op: i32, acc: usize): void {
-  if (op == 0) reduceWalk(0, acc);
-  else reduceWalk(1, acc);
+  switch (op) {
+    case REDUCE_SUM: reduceWalk(REDUCE_SUM, acc); break;
+    case REDUCE_AMAX: reduceWalk(REDUCE_AMAX, acc); break;
+    default: unreachable();
+  }
 }
 
 /** Fills n float64 accumulators with `value`. */

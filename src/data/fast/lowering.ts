@@ -15,10 +15,10 @@
  * group, a convolution's M is (batch, outH, outW) and its K is (channels, kh, kw): packing X through
  * such tables is im2col. The tables depend only on shapes, strides and axes, so they are cached.
  *
- * May import: ../backend, ../cpu, ../shape.
+ * May import: ../backend, ../shape, ../view.
  */
 import type { StridedView } from '../backend';
-import { cellOffsets } from '../cpu';
+import { cellOffsets, reducedShape } from '../view';
 import { numel, rowMajorStrides, stridedSpan } from '../shape';
 
 /** Offsets of one operand for each index of the batch, M (or N) and K groups, and the span they reach. */
@@ -88,7 +88,7 @@ function layout(a: StridedView, b: StridedView, axes: readonly number[], mr: num
   const groups = classifyAxes(a, b, axes);
   if (!groups) return null;
   const shape = a.shape;
-  const outStrides = rowMajorStrides(shape.map((d, i) => (groups[i] === 'k' ? 1 : d)));
+  const outStrides = rowMajorStrides(reducedShape(shape, axes));
   const aLines = sizeOf(shape, groups, 'm');
   const bLines = sizeOf(shape, groups, 'n');
   const swapped = paddedCells(bLines, aLines, mr, nr) < paddedCells(aLines, bLines, mr, nr);

@@ -12,10 +12,10 @@
  *    that one is short: the kernels step along it by adding strides, and pay an odometer only between.
  * 4. `rowStarts` lists where each row begins, per view.
  *
- * May import: ../cpu, ../shape.
+ * May import: ../shape, ../view.
  */
-import { cellOffsets } from '../cpu';
 import type { Shape } from '../shape';
+import { cellOffsets, mergeAxes } from '../view';
 
 /** Rows shorter than this are worth swapping for a longer axis. */
 const SHORT_ROW = 8;
@@ -49,12 +49,12 @@ export const MAX_REPEAT = 4;
 export function planLoop(shape: Shape, strides: readonly Shape[], options: { repeatedRows?: boolean } = {}): LoopPlan {
   const views = strides.length;
   // Merged axes, innermost first: [size, stride of view 0, stride of view 1, ...].
+  const merged = mergeAxes(shape, strides);
   const axes: number[][] = [];
-  for (let i = shape.length - 1; i >= 0; i--) {
-    if (shape[i] === 1) continue;
-    const inner = axes[axes.length - 1];
-    if (inner && strides.every((s, v) => s[i] === inner[1 + v] * inner[0])) inner[0] *= shape[i];
-    else axes.push([shape[i], ...strides.map((s) => s[i])]);
+  for (let k = merged.shape.length - 1; k >= 0; k--) {
+    const axis = [merged.shape[k]];
+    for (let v = 0; v < views; v++) axis.push(merged.stridesOf[v][k]);
+    axes.push(axis);
   }
   if (axes.length === 0) axes.push([1, ...strides.map(() => 0)]);
   const rowRepeats = (options.repeatedRows && mergeRepeatedRow(axes)) || strides.map(() => 1);

@@ -117,6 +117,16 @@ export class WasmRuntime {
     return address;
   }
 
+  /**
+   * Copies array[lo..hi] (a view's span of storage, see `stridedSpan`) into new room in the memory;
+   * returns the float index where array[lo] landed.
+   */
+  stage(array: Float32Array, lo: number, hi: number): number {
+    const at = this.alloc(hi - lo + 1) / 4;
+    this.heap.set(array.subarray(lo, hi + 1), at);
+    return at;
+  }
+
   private refreshViews(): void {
     this.f32 = new Float32Array(this.memory.buffer);
     this.i32 = new Int32Array(this.memory.buffer);

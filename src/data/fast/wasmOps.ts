@@ -6,17 +6,22 @@
  * as WebAssembly (and with f32x4 on contiguous rows) than as JavaScript.
  *
  * Each function returns null when the op is better left to the JavaScript loops (elementwise.ts):
- * small tensors, whose copies and call cost more than the loop; sparse views, whose span is much
- * larger than their cells; and walks deeper than MAX_RANK axes.
+ * ops the kernels do not handle (`wasmKernelOps`, generated with the module from kernels.as: the
+ * WebAssembly kernels are a speed-up, a partial table); small tensors, whose copies and call cost
+ * more than the loop; sparse views, whose span is much larger than their cells; and walks deeper
+ * than MAX_RANK axes. A kernel that meets a code it has no case for traps, and `callKernel`
+ * turns the trap into an error naming the op.
  *
- * May import: ../backend, ../ops, ../shape, ./arrayPool, ./strided, ./wasm.
+ * May import: ../backend, ../ops, ../shape, ../view, ./arrayPool, ./strided, ./wasm, ./wasmBinary.
  */
 import type { StridedView } from '../backend';
 import { reduceMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
 import { numel, rowMajorStrides, stridedSpan, type Shape } from '../shape';
+import { accumulatorStrides, reducedShape } from '../view';
 import { outputArray } from './arrayPool';
 import { planLoop, type LoopPlan } from './strided';
 import { wasmRuntime, type WasmRuntime } from './wasm';
+import { wasmKernelOps } from './wasmBinary';
 
 /** Below this many cells the JavaScript loops win. */
 export const WASM_MIN_CELLS = 2048;
@@ -27,10 +32,16 @@ export const WASM_MIN_CELLS = 2048;
  */
 export const SPARSE = 4;
 
-/** Op numbers of kernels.as. */
-const BINARY_OPS: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, max: 4, cmplt: 5 };
-const UNARY_OPS: Partial<Record<UnaryOp, number>> = { neg: 0, sqrt: 1, recip: 2 };
-const REDUCE_OPS: Record<ReduceOp, number> = { sum: 0, amax: 1 };
+/** Runs a kernel; a trap (a code with no case in kernels.as) becomes an error naming the op. */
+export function callKernel(op: string, code: number, kernel: (code: number) => void): void {
+  try {
+    kernel(code);
+  } catch (error) {
+    if ((error as Error).name !== 'RuntimeError') throw error;
+    throw new Error(`${op}: the WebAssembly kernel has no case for code ${code} (${(error as Error).message}); ` +
+      'kernels.as and wasmBinary.ts disagree: run `node src/data/fast/buildWasm.mjs`');
+  }
+}
 
 /** True when every view is dense enough to be worth copying in (see SPARSE). */
 function worthCopying(views: readonly StridedView[]): boolean {
@@ -43,9 +54,7 @@ function worthCopying(views: readonly StridedView[]): boolean {
 /** Copies the span of `v` into the memory; returns where its offset lands (a float index). */
 function stage(rt: WasmRuntime, v: StridedView): number {
   const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
-  const at = rt.alloc(hi - lo + 1) / 4;
-  rt.heap.set(v.array.subarray(lo, hi + 1), at);
-  return at + (v.offset - lo);
+  return rt.stage(v.array, lo, hi) + (v.offset - lo);
 }
 
 /** A row step of REPEATED | w says: each element of this view fills w consecutive cells (kernels.as). */
@@ -97,21 +106,22 @@ function prepare(shape: Shape, inputs: readonly StridedView[], repeatedRows = fa
 }
 
 export function unaryWasm(op: UnaryOp, x: StridedView): Float32Array | null {
-  const code = UNARY_OPS[op];
+  const code = wasmKernelOps.unary[op];
   const count = numel(x.shape);
   if (code === undefined || count < WASM_MIN_CELLS) return null;
   const ready = prepare(x.shape, [x]);
   if (!ready) return null;
-  ready.rt.kernels.unary(code);
+  callKernel(op, code, ready.rt.kernels.unary);
   return result(ready.rt, ready.out, count);
 }
 
 export function binaryWasm(op: BinaryOp, a: StridedView, b: StridedView): Float32Array | null {
+  const code = wasmKernelOps.binary[op];
   const count = numel(a.shape);
-  if (count < WASM_MIN_CELLS) return null;
+  if (code === undefined || count < WASM_MIN_CELLS) return null;
   const ready = prepare(a.shape, [a, b], true);
   if (!ready) return null;
-  ready.rt.kernels.binary(BINARY_OPS[op]);
+  callKernel(op, code, ready.rt.kernels.binary);
   return result(ready.rt, ready.out, count);
 }
 
@@ -150,17 +160,16 @@ export function scatterWasm(target: StridedView, source: StridedView): boolean {
 }
 
 export function reduceWasm(op: ReduceOp, x: StridedView, axes: readonly number[]): Float32Array | null {
-  if (numel(x.shape) < WASM_MIN_CELLS || !worthCopying([x])) return null;
-  const kept = x.shape.map((d, i) => (axes.includes(i) ? 1 : d));
-  const count = numel(kept);
+  const code = wasmKernelOps.reduce[op];
+  if (code === undefined || numel(x.shape) < WASM_MIN_CELLS || !worthCopying([x])) return null;
+  const count = numel(reducedShape(x.shape, axes));
   const rt = wasmRuntime();
   rt.reset();
   const acc = rt.alloc(2 * count); // float64 accumulators
   const xAt = stage(rt, x);
-  const accStrides = rowMajorStrides(kept).map((s, i) => (axes.includes(i) ? 0 : s));
-  if (!describe(rt, planLoop(x.shape, [accStrides, x.strides], { repeatedRows: true }), [0, xAt])) return null;
+  if (!describe(rt, planLoop(x.shape, [accumulatorStrides(x.shape, axes), x.strides], { repeatedRows: true }), [0, xAt])) return null;
   rt.kernels.fill64(acc, count, reduceMath[op].init);
-  rt.kernels.reduce(REDUCE_OPS[op], acc);
+  callKernel(op, code, (c) => rt.kernels.reduce(c, acc));
   const out = output(rt, count);
   rt.kernels.narrow(out * 4, acc, count);
   return result(rt, out, count);

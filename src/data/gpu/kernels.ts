@@ -5,20 +5,22 @@
  * (webasm mode) or to a GLSL fragment shader (headlessgl). So a kernel may use only its arguments,
  * `this.thread.x`, `this.constants`, `Math.*` and local variables:
  * - no closures: the `unaryMath` table of ops.ts cannot be called here, so each op's math is
- *   repeated below as one line, and tests/gpu.test.ts checks every op against the cpu backend;
+ *   repeated below as one line, and the tests check every op against the reference backend
+ *   (tests/gpu.test.ts) and against PyTorch at 4,096 cells (tests/large.test.ts);
  * - no `Infinity` (GLSL turns it into 3.4e38) and no `isNaN` (unsupported; `v !== v` is used);
  * - no helper functions: gpu.js supports them, but webasm then runs the call one SIMD lane at a
  *   time (a neg kernel over 1e6 cells went from 12 to 52 ms). That is why the same 8 lines of
  *   index math open five kernels instead of living in one helper.
  *
  * One function per arity, one compiled kernel per op. A function holds the math of every op of its
- * arity, one line each, picked by `this.constants.op`. That code is a compile-time constant, so
- * backend.ts compiles each op into its own kernel and the branch costs nothing at run time. The code
- * tables below are checked against `Record<UnaryOp | 'copy', number>` and so on: an op without a
- * code is a compile error. An op with a code but no line here falls through to the last op's line,
- * and the gpu test, which loops over every op of ops.ts, fails.
+ * arity, one line each (`if (op === this.constants.<name>) return ...`), picked by
+ * `this.constants.op`. That code is a compile-time constant, so kernelTable.ts compiles each op into
+ * its own kernel and the branch costs nothing at run time. The codes are those of ops.ts (an op's
+ * index in its list). No op falls through to another's line: each function ends in a line that
+ * no listed op reaches, and kernelTable.ts reads the lines of each function (`kernelCases`)
+ * and refuses, naming the op, to create a gpu backend when an op of ops.ts has none.
  *
- * Arrays are Float32Arrays on webasm and GL textures on headlessgl (backend.ts uploads host arrays
+ * Arrays are Float32Arrays on webasm and GL textures on headlessgl (runner.ts uploads host arrays
  * first); a kernel reads both the same way, `x[index]`.
  *
  * Index math. Every input arrives as (array, offset `xo`, 8 strides `x0..x7`) over the output's
@@ -27,22 +29,34 @@
  * split into its 8 digits i0..i7 by division, last dim first, and reads input cell xo + Σ ik·xk.
  * layout.ts merges and pads views to those 8 dims. The arithmetic is float32, exact below 2^24.
  *
- * May import: gpu.js (types only), ../ops (types only).
+ * May import: gpu.js (types only), ../ops.
  */
 import type { IKernelFunctionThis } from 'gpu.js';
-import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
+import { binaryOps, codes, reduceOps, unaryOps, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
 
-/** Op codes of the unary kernel; `copy` is the gather (materialize a view). */
-export const unaryCode = { copy: 0, neg: 1, exp: 2, log: 3, sin: 4, sqrt: 5, recip: 6 } as const satisfies Record<UnaryOp | 'copy', number>;
-export const binaryCode = { add: 0, sub: 1, mul: 2, div: 3, max: 4, cmplt: 5 } as const satisfies Record<BinaryOp, number>;
-export const reduceCode = { sum: 0, amax: 1 } as const satisfies Record<ReduceOp, number>;
+/** Op codes of the unary kernel: those of ops.ts, and `copy` (the gather: materialize a view) after them. */
+export const unaryCode: Record<UnaryOp | 'copy', number> = { ...codes(unaryOps), copy: unaryOps.length };
+/** Op codes of the binary kernel: those of ops.ts. */
+export const binaryCode: Record<BinaryOp, number> = codes(binaryOps);
+/** Op codes of the reduction kernel: those of ops.ts. */
+export const reduceCode: Record<ReduceOp, number> = codes(reduceOps);
 
 /** What `this.constants` holds in a kernel of each family: the op to run, and every code by name. */
 export type UnaryConstants = typeof unaryCode & { op: number };
+/** `this.constants` of the binary kernel. */
 export type BinaryConstants = typeof binaryCode & { op: number };
-/** `chunk` is the most cells one output cell reduces (see backend.ts for why reductions are chunked). */
+/** `chunk` is the most cells one output cell reduces (see compute.ts for why reductions are chunked). */
 export type ReduceConstants = typeof reduceCode & { op: number; chunk: number };
+/** `this.constants` of the mulacc kernel. */
 export type MulaccConstants = { chunk: number };
+
+/**
+ * The ops a kernel function has a line for: every `op === this.constants.<name>` in its source.
+ * kernelTable.ts checks these against the code tables above before creating any kernel.
+ */
+export function kernelCases(kernel: (...args: never[]) => unknown): string[] {
+  return [...new Set([...kernel.toString().matchAll(/op === this\.constants\.(\w+)/g)].map((match) => match[1]))];
+}
 
 /** out[i] = op(x[view of cell i]). */
 export function unaryKernel(
@@ -66,7 +80,8 @@ export function unaryKernel(
   if (op === this.constants.sin) return Math.sin(v);
   if (op === this.constants.sqrt) return Math.sqrt(v);
   if (op === this.constants.recip) return 1 / v;
-  return v; // copy
+  if (op === this.constants.copy) return v;
+  return 0; // no line for this op: never reached, kernelTable.ts creates no kernel for it
 }
 
 /** out[i] = op(a[view of cell i], b[view of cell i]). */
@@ -92,7 +107,8 @@ export function binaryKernel(
   if (op === this.constants.mul) return u * v;
   if (op === this.constants.div) return u / v;
   if (op === this.constants.max) return u > v || u !== u ? u : v; // NaN wins, as in ops.ts
-  return u < v ? 1 : 0; // cmplt
+  if (op === this.constants.cmplt) return u < v ? 1 : 0;
+  return 0; // no line for this op: never reached, kernelTable.ts creates no kernel for it
 }
 
 /** out[i] = c[view] !== 0 ? a[view] : b[view]. */
@@ -145,7 +161,8 @@ export function reduceKernel(
     at += step;
     const v = x[at];
     if (op === this.constants.sum) acc += v;
-    else acc = v > acc || v !== v ? v : acc; // amax; NaN wins, as in ops.ts
+    else if (op === this.constants.amax) acc = v > acc || v !== v ? v : acc; // NaN wins, as in ops.ts
+    else acc = 0; // no line for this op: never reached (kernelTable.ts)
   }
   return acc;
 }
@@ -186,7 +203,7 @@ export function mulaccKernel(
  * [start, start + span) keep their old value. Cell i = start + r of that range belongs to the view
  * when dividing r by the view's strides t0..t7 (sorted from largest to smallest; see layout.ts) gives
  * digits below the sizes n0..n7 and no remainder; it then takes the source value of those digits,
- * else keeps its old value. backend.ts passes either the whole target (output: all of it) or just
+ * else keeps its old value. scatter.ts passes either the whole target (output: all of it) or just
  * the touched range with start 0.
  */
 export function scatterKernel(

@@ -4,33 +4,27 @@
  * Float32Arrays (webasm, and uploads on GL) and GL textures.
  *
  * Every kernel indexes its inputs over exactly KERNEL_RANK = 8 dims. To get there:
- * - `mergeDims` drops size-1 dims and merges neighbouring dims that every input walks as one
+ * - `mergeAxes` (../view.ts) drops size-1 dims and merges neighbouring dims that every input walks as one
  *   (a packed view of any rank becomes one dim), so real views rarely need more than 3 dims;
  *   more than 8 after merging throws, naming the op and the shape;
  * - the remaining dims are padded in front with size-1 dims of stride 0.
- * Before that, backend.ts cuts each host input to the part of its array it touches (`windowOf`): a
+ * Before that, runner.ts cuts each host input to the part of its array it touches (`windowOf`): a
  * row of a big matrix uploads one row, a broadcast scalar uploads one value.
  * gpu.js computes indices in float32 (even on webasm), exact only below 2^24: `checkIndexRange`
  * refuses bigger outputs and windows instead of reading wrong cells.
  *
- * May import: ../backend, ../shape.
+ * May import: ../backend, ../shape, ../view.
  */
-import type { StridedView } from '../backend';
+import type { Placement, StridedView } from '../backend';
 import { formatShape, numel, stridedSpan, type Shape } from '../shape';
+import { mergeAxes, type MergedAxes } from '../view';
 
 /** Dims every kernel indexes over. */
 export const KERNEL_RANK = 8;
 /** Indices from here on are not exact in float32 (2^24 + 1 rounds to 2^24). */
 export const MAX_INDEX = 2 ** 24;
 
-/** A view without its array: where its cells are. */
-export interface Placement {
-  readonly shape: Shape;
-  readonly strides: Shape;
-  readonly offset: number;
-}
-
-/** A view onto any kind of array `A` (a Float32Array, or a GL texture in backend.ts). */
+/** A view onto any kind of array `A` (a Float32Array, or a GL texture in runner.ts). */
 export interface ViewOf<A> extends Placement {
   readonly array: A;
 }
@@ -66,32 +60,6 @@ export function windowOf(op: string, view: StridedView): StridedView {
   return { ...view, array: view.array.subarray(low, high + 1), offset: view.offset - low };
 }
 
-/**
- * Drops size-1 dims and merges dim k into dim k+1 wherever every input has
- * stride[k] = size[k+1]·stride[k+1] and both dims are in the same group. Merging keeps the
- * row-major order of the cells, so the output of a kernel over the merged shape is the same array.
- */
-export function mergeDims(
-  shape: Shape, stridesOf: readonly Shape[], groups: readonly number[] = shape.map(() => 0),
-): { shape: number[]; stridesOf: number[][]; groups: number[] } {
-  const kept = shape.map((_, k) => k).filter((k) => shape[k] !== 1);
-  const out = { shape: [] as number[], stridesOf: stridesOf.map(() => [] as number[]), groups: [] as number[] };
-  for (const k of kept) {
-    const last = out.shape.length - 1;
-    const joins = last >= 0 && out.groups[last] === groups[k] &&
-      stridesOf.every((strides, v) => out.stridesOf[v][last] === shape[k] * strides[k]);
-    if (joins) {
-      out.shape[last] *= shape[k];
-      stridesOf.forEach((strides, v) => { out.stridesOf[v][last] = strides[k]; });
-    } else {
-      out.shape.push(shape[k]);
-      out.groups.push(groups[k]);
-      stridesOf.forEach((strides, v) => out.stridesOf[v].push(strides[k]));
-    }
-  }
-  return out;
-}
-
 /** Throws, naming the op, when merged dims are still more than the kernels index. */
 function checkRank(op: string, merged: readonly number[], original: Shape): void {
   if (merged.length > KERNEL_RANK) {
@@ -111,10 +79,14 @@ function padded(op: string, list: readonly number[], fill: number, original: Sha
 /** The layout of views that all have one `shape` (inputs of an elementwise op, or a gather). */
 export function elementwiseLayout<A>(op: string, shape: Shape, views: readonly ViewOf<A>[]): KernelLayout<A> {
   checkIndexRange(op, 'an output', numel(shape), shape);
-  const merged = mergeDims(shape, views.map((view) => view.strides));
+  return mergedLayout(op, shape, views, mergeAxes(shape, views.map((view) => view.strides)));
+}
+
+/** Views laid out over their merged axes, padded to KERNEL_RANK (`original` names the shape in errors). */
+function mergedLayout<A>(op: string, original: Shape, views: readonly ViewOf<A>[], merged: MergedAxes): KernelLayout<A> {
   return {
-    shape: padded(op, merged.shape, 1, shape),
-    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    shape: padded(op, merged.shape, 1, original),
+    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, original) })),
   };
 }
 
@@ -127,11 +99,9 @@ export interface ReduceLayout<A> extends KernelLayout<A> {
 
 /** The layout of a pass that reduces the last dim of `views` (all of one `shape`). */
 export function reduceLayout<A>(op: string, shape: Shape, views: readonly ViewOf<A>[]): ReduceLayout<A> {
-  const outer = shape.slice(0, -1);
-  const merged = mergeDims(outer, views.map((view) => view.strides.slice(0, -1)));
+  const merged = mergeAxes(shape.slice(0, -1), views.map((view) => view.strides.slice(0, -1)));
   return {
-    shape: padded(op, merged.shape, 1, shape),
-    inputs: views.map((view, v) => ({ array: view.array, offset: view.offset, strides: padded(op, merged.stridesOf[v], 0, shape) })),
+    ...mergedLayout(op, shape, views, merged),
     length: shape[shape.length - 1],
     steps: views.map((view) => view.strides[view.strides.length - 1]),
   };
@@ -167,7 +137,7 @@ export function scatterLayout<A>(op: string, target: Placement, source: ViewOf<A
     return { size, t: -t, s: -s };
   });
   dims.sort((x, y) => y.t - x.t);
-  const sorted = mergeDims(dims.map((d) => d.size), [dims.map((d) => d.t), dims.map((d) => d.s)]);
+  const sorted = mergeAxes(dims.map((d) => d.size), [dims.map((d) => d.t), dims.map((d) => d.s)]);
   const [sizes, targetStrides, sourceStrides] = [sorted.shape, sorted.stridesOf[0], sorted.stridesOf[1]];
   checkNoOverlap(op, target, sizes, targetStrides);
   checkRank(op, sizes, target.shape);

@@ -1,42 +1,17 @@
 /**
- * The CPU backend in plain TypeScript: the readable reference every other backend is checked against.
+ * The reference backend in plain TypeScript: the readable definition every other backend is checked
+ * against. `setDevice('reference')` runs it; it is the slowest backend and the simplest to read.
  *
  * Elementwise kernels first pack their inputs (a no-op for packed ones), then run one flat loop.
  * Reductions and mulacc walk the view directly, so a broadcast (stride 0) input is never materialized:
  * the reduced axes are moved last, and each output cell sums over a precomputed list of offsets.
  *
- * May import: ./backend, ./ops, ./shape.
+ * May import: ./backend, ./ops, ./shape, ./view.
  */
 import type { Backend, StridedView } from './backend';
 import { binaryMath, reduceMath, unaryMath, type BinaryOp, type ReduceOp, type UnaryOp } from './ops';
-import { numel, rowMajorStrides, type Shape } from './shape';
-
-/** True when the view's cells are packed row-major in the array (size-1 dims may have any stride). */
-export function isPacked(shape: Shape, strides: Shape): boolean {
-  const packed = rowMajorStrides(shape);
-  return shape.every((d, i) => d === 1 || strides[i] === packed[i]);
-}
-
-/** The array offset of every cell of a view, in row-major order. */
-export function cellOffsets(shape: Shape, strides: Shape, offset: number): Int32Array {
-  const count = numel(shape);
-  const out = new Int32Array(count);
-  const rank = shape.length;
-  const index = new Array<number>(rank).fill(0);
-  let at = offset;
-  for (let i = 0; i < count; i++) {
-    out[i] = at;
-    // Odometer: bump the last axis, carrying into earlier ones.
-    for (let k = rank - 1; k >= 0; k--) {
-      index[k]++;
-      at += strides[k];
-      if (index[k] < shape[k]) break;
-      at -= strides[k] * shape[k];
-      index[k] = 0;
-    }
-  }
-  return out;
-}
+import { numel, type Shape } from './shape';
+import { cellOffsets, isPacked, keptAxes } from './view';
 
 /** The view's values as a packed row-major array (the input itself when it already is one). */
 function packed(x: StridedView): Float32Array {
@@ -56,7 +31,7 @@ function packed(x: StridedView): Float32Array {
  * `inner` the relative offsets of the cells reduced into it.
  */
 function reductionPlan(x: StridedView, axes: readonly number[]): { outer: Int32Array; inner: Int32Array } {
-  const kept = x.shape.map((_, i) => i).filter((i) => !axes.includes(i));
+  const kept = keptAxes(x.shape.length, axes);
   const pick = (list: Shape, which: number[]): number[] => which.map((i) => list[i]);
   return {
     outer: cellOffsets(pick(x.shape, kept), pick(x.strides, kept), x.offset),
@@ -133,4 +108,5 @@ function scatter(target: StridedView, source: StridedView): void {
   for (let i = 0; i < offsets.length; i++) target.array[offsets[i]] = copy[i];
 }
 
-export const cpuBackend: Backend = { name: 'cpu-reference', unary, binary, where, mulacc, reduce, gather, scatter };
+/** The reference backend: every op as one plain loop over the math of ops.ts. */
+export const referenceBackend: Backend = { name: 'reference', unary, binary, where, mulacc, reduce, gather, scatter };
