@@ -18,7 +18,7 @@ import { models } from '../applications/mnist/models';
 import { parseArgs, trainAndEvaluate } from '../applications/learnMnist';
 import { fencedBlock, runProgram, useRepoSource } from './helpers/snippets';
 import { backends } from './helpers/backends';
-import { cpuBackend, useBackend } from '../src/data';
+import { referenceBackend, useBackend } from '../src/data';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'scripts', 'torch_roundtrip.py');
@@ -257,7 +257,7 @@ withTorch('round trip with PyTorch', () => {
 
   describe.each(backends)('on the %s backend', (backendName, backend) => {
     beforeAll(() => useBackend(backend));
-    afterAll(() => useBackend(cpuBackend));
+    afterAll(() => useBackend(referenceBackend));
 
     test.each(cases)('%s: tsgrad trains and exports, PyTorch rebuilds it and gets its logits; PyTorch trains, tsgrad loads its weights and gets its logits', (label, make) => {
       manualSeed(11);
