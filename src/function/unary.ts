@@ -67,15 +67,20 @@ export class Sqrt extends Function {
   }
 }
 
-/** d/dx max(x, 0) = 0 where x ≤ 0, else 1 (0 at x = 0; 1 at NaN, which is not ≤ 0: PyTorch's rule) */
+/**
+ * d/dx max(x, 0) = 0 where x ≤ 0, else 1 (0 at x = 0; 1 at NaN, which is not ≤ 0: PyTorch's rule).
+ * The output is saved: it is non-zero exactly where the derivative is 1 (NaN counts as non-zero),
+ * so the backward is one `where`.
+ */
 export class Relu extends Function {
   forward(x: TensorData): TensorData {
-    this.saveForBackward(x);
-    return x.max(fill(0, x));
+    const out = x.max(fill(0, x));
+    this.saveForBackward(out);
+    return out;
   }
   backward(grad: TensorData): (TensorData | null)[] {
-    const [x] = this.savedTensors;
-    return [grad.mul(fill(0, x).cmplt(x).add(isNan(x)))];
+    const [out] = this.savedTensors;
+    return [out.where(grad, fill(0, out))];
   }
 }
 

@@ -6,9 +6,10 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./creation, ./inplace,
- * ./indexing and ./ops (whose functions the creation, in-place, indexing and extra-op methods delegate
- * to; checks, creation, inplace, indexing and ops import this file back, used at call time only).
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./doctor and ./trace (their hooks), ./format,
+ * ./checks, ./creation, ./inplace, ./indexing and ./ops (whose functions the creation, in-place, indexing
+ * and extra-op methods delegate to; checks, creation, inplace, indexing and ops import this file back,
+ * used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
@@ -21,6 +22,8 @@ import {
 import { formatTensor, gradFnSuffix } from './format';
 import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
+import { checkForward, noteDetached, noteMadeWithoutGrad, noteTensor } from './doctor';
+import { noteComposite } from './trace';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
 import type { IndexItem } from './indexing';
@@ -89,7 +92,9 @@ export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
   const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
+  checkForward(fn, inputs, out.data);
   if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
+  else if (!recording && inputs.some((t) => t.requiresGrad)) noteMadeWithoutGrad(out);
   if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
@@ -102,6 +107,7 @@ export function graphInputOf(t: Tensor): GraphInput {
 /** A new node that wrote `target`, reading `inputs`; every input node's lock goes up by one. */
 export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor, id = nextId()): GraphNode {
   const node = new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  noteComposite(node);
   node.countEdges();
   return node;
 }
@@ -146,9 +152,15 @@ export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor 
 export class Tensor {
   /** The values, as a view onto float32 storage. */
   readonly data: TensorData;
-  /** Creation order, shared with graph nodes; consumers always have a larger id than their inputs. */
+  /**
+   * Creation order, shared with graph nodes; consumers always have a larger id than their inputs.
+   * @internal The engine's bookkeeping, left out of the published types.
+   */
   readonly id = nextId();
-  /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
+  /**
+   * For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null.
+   * @internal The engine's bookkeeping, left out of the published types.
+   */
   viewOf: ViewLink | null = null;
   private leafRequiresGrad: boolean;
   private retaining = false;
@@ -157,6 +169,7 @@ export class Tensor {
 
   constructor(data: TensorData, options: TensorOptions = {}) {
     this.data = tensorDataArg(data, 'Tensor', 'data');
+    noteTensor(this);
     this.leafRequiresGrad = false;
     this.requiresGrad = tensorOptionsArg(options, 'Tensor').requiresGrad ?? false;
   }
@@ -174,7 +187,10 @@ export class Tensor {
     return this.currentNode;
   }
 
-  /** Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own. */
+  /**
+   * Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own.
+   * @internal Read-only in the published types: users read the node (PyTorch's `grad_fn`), the engine writes it.
+   */
   set node(node: GraphNode | null) {
     if (this.retaining && this.currentNode !== null) this.currentNode.retainer = null;
     if (this.retaining && node !== null) node.retainer = this;
@@ -366,7 +382,9 @@ export class Tensor {
 
   /** A tensor with the same values and no graph: gradients stop here. Shares storage. */
   detach(): Tensor {
-    return new Tensor(this.data);
+    const out = new Tensor(this.data);
+    if (this.requiresGrad) noteDetached(out);
+    return out;
   }
 
   /**
