@@ -121,7 +121,7 @@ describe('docs/pytorch.md', () => {
   test('the export example prints what its comments say, and model.py holds the build() shown', () => {
     const source = fencedBlock('docs/pytorch.md', 'ts export-example');
     const { lines } = runProgram(useRepoSource(source));
-    const promised = source.split('\n').map((l) => l.match(/(?:^|; )\/\/ (.*)$/)?.[1]).filter((l) => l !== undefined);
+    const promised = source.split('\n').map((l) => l.match(/(?:^|; )\/\/ → (.*)$/)?.[1]).filter((l) => l !== undefined);
     expect(lines.join('\n')).toBe(promised.join('\n'));
     const python = readFileSync('/tmp/tsgrad-to-pytorch/model.py', 'utf8');
     expect(python).toContain(fencedBlock('docs/pytorch.md', 'python export-python'));
