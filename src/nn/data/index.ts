@@ -13,5 +13,5 @@ export { loadKaggleCsv } from './csv';
 export { loadNpmMnist } from './npmMnist';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic,
-  type SafetensorsContents, type AtomicWriteHooks,
+  type SafetensorsContents, type SafetensorsDtype, type DecodeOptions, type AtomicWriteHooks,
 } from './safetensors';
