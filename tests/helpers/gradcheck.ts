@@ -7,7 +7,7 @@
  * step that float32 storage actually took).
  */
 import { gradcheck as packageGradcheck, Tensor, TensorData } from '../../src';
-import { expectClose, flatten, type FixtureInput, type Packed, type Tolerance } from './fixtures';
+import { defaultTolerance, expectClose, flatten, type FixtureInput, type FixtureRow, type Packed, type Tolerance } from './fixtures';
 
 export const gradcheckEps = 1e-3;
 
@@ -61,4 +61,32 @@ export function gradcheck(label: string, fn: TensorFn, inputs: readonly FixtureI
     if (got === null) throw new Error(`${label}: input ${i} has no analytic gradient`);
     expectClose(`${label}: gradcheck of input ${i} (analytic vs central differences)`, got, { shape: [...inputs[i].shape], values: rows[0] }, tol);
   });
+}
+
+/** How `expectRowMatches` compares: `tol` for the output, `gradTol` (default `tol`) for the input gradients. */
+export interface RowCheck {
+  tol?: Tolerance;
+  gradTol?: Tolerance;
+  /** Also run the finite-difference gradcheck (default true; off for kinks, where only PyTorch's number is right). */
+  finiteDifference?: boolean;
+}
+
+/**
+ * One PyTorch fixture row: fn's output against PyTorch's, and for rows with gradients each input's
+ * gradient of Σ out · gradOut against PyTorch's, then a finite-difference gradcheck.
+ */
+export function expectRowMatches(row: FixtureRow, fn: TensorFn, check: RowCheck = {}): void {
+  const tol = check.tol ?? defaultTolerance;
+  if (row.gradOut === undefined || row.grads === undefined) {
+    const out = fn(...row.inputs.map((x) => makeTensor(x.values, x.shape, x.requiresGrad)));
+    expectClose(`${row.name}: output`, unpack(out), row.output, tol);
+    return;
+  }
+  const { output, grads } = analyticGrads(fn, row.inputs, row.gradOut);
+  expectClose(`${row.name}: output`, output, row.output, tol);
+  row.grads.forEach((expected, i) => {
+    if (expected === null) expect(grads[i]).toBeNull();
+    else expectClose(`${row.name}: grad of input ${i}`, grads[i] ?? { shape: [], values: [] }, expected, check.gradTol ?? tol);
+  });
+  if (check.finiteDifference ?? true) gradcheck(row.name, fn, row.inputs, row.gradOut, grads);
 }
