@@ -141,10 +141,6 @@ let middleWarned = false;
  * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
  * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
  */
-/**
- * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
- * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
- */
 export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor {
   return new Tensor(TensorData.fromNested(nestedValuesArg(values, 'tensor')), tensorOptionsArg(options, 'tensor'));
 }
