@@ -81,20 +81,19 @@ export class PickMax extends Reduction {
     return [notPicked.where(fill(0, x), this.kept(grad).expand(x.shape))];
   }
   /**
-   * A score whose largest value is at the picked cell: −position for a cell not below the max, −n − position
-   * for the others, and n + position for a NaN (n cells), looked for only when some max is NaN (then no cell
-   * is below it). The backward makes the same six passes over x whether or not windows tie (ReLU's zeros
-   * make ties common).
+   * A score whose largest value is at the picked cell: −i/n for cell i of n not below the max, −1 − i/n
+   * for a cell below it, and (1 + i)/n for a NaN, looked for only when some max is NaN (then no cell is
+   * below it). The scores are distinct in float32 for windows of fewer than 2²² cells. The backward makes
+   * the same five passes over x whether or not windows tie (ReLU's zeros make ties common).
    */
   private pickScore(x: TensorData, out: TensorData): TensorData {
     const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
     const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
-    // Computed on the small position tensor, then expanded: ops between two expanded operands are slow.
-    const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape);
-    // −position, less n where the cell is below the max: below-max cells score under every other one.
-    const below = x.cmplt(out.expand(x.shape));
-    let score = below.mul(fill(-cells, x)).sub(position.expand(x.shape));
-    if (hasNan(out)) score = isNan(x).where(position.add(fill(cells, position)).expand(x.shape), score);
+    // Computed on the small per-position tensor, then expanded: ops between two expanded operands are slow.
+    const fraction = (f: (i: number) => number): TensorData =>
+      TensorData.fromArray(Array.from({ length: cells }, (_, i) => f(i) / cells), positionShape).expand(x.shape);
+    let score = fraction((i) => -i).sub(x.cmplt(out.expand(x.shape)));
+    if (hasNan(out)) score = isNan(x).where(fraction((i) => 1 + i), score);
     return this.candidates ? this.candidates.where(score, fill(-Infinity, x)) : score;
   }
 }
