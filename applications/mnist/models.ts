@@ -4,9 +4,10 @@
  *
  * Sizes for a 28x28 input (conv 5x5 with padding 2 and conv 3x3 with padding 1 keep the size;
  * 3x3 without padding takes 2 off; each 2x2 pool halves it):
- *   small:  28 → conv3 26 → pool 13 → conv3 11 → pool 5:  16·5·5 = 400 features
- *   medium: 28 → conv5 28 → pool 14 → conv5 14 → pool 7:  32·7·7 = 1568 features
- *   large:  28 → conv3 28 → pool 14 → conv3 14 → pool 7:  64·7·7 = 3136 features
+ *   small:   28 → conv3 26 → pool 13 → conv3 11 → pool 5:  16·5·5 = 400 features
+ *   compact: 28 → conv5 28 → pool 14 → conv5 14 → pool 7:  16·7·7 = 784 features
+ *   medium:  28 → conv5 28 → pool 14 → conv5 14 → pool 7:  32·7·7 = 1568 features
+ *   large:   28 → conv3 28 → pool 14 → conv3 14 → pool 7:  64·7·7 = 3136 features
  *
  * Each model also gives its forward in PyTorch (`torchForward`), so that `nn.exportToTorch` can
  * write the equivalent torch.nn.Module (learnMnist --export; docs/pytorch.md).
@@ -38,7 +39,36 @@ export class SmallNet extends nn.Module {
   }
 }
 
-/** Two 5x5 conv layers and a hidden layer of 128: about 215,000 parameters. The default. */
+/**
+ * MediumNet's layout with half its channels (8 and 16): about 105,000 parameters and about 40% of
+ * MediumNet's time per training step, with as good an accuracy on MNIST (docs/mnist.md). The default.
+ */
+export class CompactNet extends nn.Module {
+  conv1 = new nn.Conv2d(1, 8, 5, { padding: 2 });
+  conv2 = new nn.Conv2d(8, 16, 5, { padding: 2 });
+  fc1 = new nn.Linear(16 * 7 * 7, 128);
+  fc2 = new nn.Linear(128, 10);
+
+  forward(x: Tensor): Tensor {
+    x = this.conv1.forward(x).relu().maxPool2d(2);
+    x = this.conv2.forward(x).relu().maxPool2d(2);
+    x = this.fc1.forward(x.flatten(1)).relu();
+    return this.fc2.forward(x);
+  }
+
+  /** The same forward in PyTorch, for nn.exportToTorch. */
+  torchForward(): string[] {
+    return [
+      'def forward(self, x):',
+      '    x = F.max_pool2d(F.relu(self.conv1(x)), 2)',
+      '    x = F.max_pool2d(F.relu(self.conv2(x)), 2)',
+      '    x = F.relu(self.fc1(torch.flatten(x, 1)))',
+      '    return self.fc2(x)',
+    ];
+  }
+}
+
+/** Two 5x5 conv layers (16 and 32 channels) and a hidden layer of 128: about 215,000 parameters. */
 export class MediumNet extends nn.Module {
   conv1 = new nn.Conv2d(1, 16, 5, { padding: 2 });
   conv2 = new nn.Conv2d(16, 32, 5, { padding: 2 });
@@ -86,6 +116,7 @@ export class LargeNet extends nn.Module {
 
 export const models = {
   small: SmallNet,
+  compact: CompactNet,
   medium: MediumNet,
   large: LargeNet,
 };
