@@ -22,11 +22,13 @@
  * After a reclaim the thresholds move to twice what is still live, so live data never causes a
  * garbage collection per op.
  *
- * May import: ./backend, node:v8, node:vm.
+ * In a browser (../platform/browser.ts) there is no forced collection: 2 runs whenever the page
+ * yields to the event loop, so a training loop that awaits between steps frees as it goes.
+ *
+ * May import: ./backend, ../platform/node (the platform seam).
  */
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import type { DeviceBuffer, DeviceMemory } from './backend';
+import { freshContextGlobal, writeLine } from '../platform/node';
 
 /** Device bytes, and buffers, above which a new buffer first reclaims unreachable ones. */
 export const RECLAIM_BYTES = 64 * 2 ** 20;
@@ -142,7 +144,7 @@ type FinalizersClass<Held> = new (cleanup: (held: Held) => void) => Finalizers<H
  * that a synchronous loop can run the callbacks of already-collected targets.
  */
 export function finalizationRegistry<Held>(cleanup: (held: Held) => void): Finalizers<Held> {
-  const Registry = fromFreshContext<FinalizersClass<Held>>('harmony-weak-refs-with-cleanup-some', 'FinalizationRegistry') ??
+  const Registry = freshContextGlobal<FinalizersClass<Held>>('harmony-weak-refs-with-cleanup-some', 'FinalizationRegistry') ??
     (globalThis as unknown as { FinalizationRegistry: FinalizersClass<Held> }).FinalizationRegistry;
   return new Registry(cleanup);
 }
@@ -175,21 +177,8 @@ function finalizers(): Finalizers<OnDevice> {
 
 /** V8's forced full garbage collection, found once (see the header); null where this engine has none. */
 export function garbageCollector(): (() => void) | null {
-  collectGarbage ??= (globalThis as { gc?: () => void }).gc ?? fromFreshContext<() => void>('expose-gc', 'gc');
+  collectGarbage ??= (globalThis as { gc?: () => void }).gc ?? freshContextGlobal<() => void>('expose-gc', 'gc');
   return collectGarbage;
-}
-
-/** A global of a new vm context made while the V8 flag `--name` is on; null when that fails. */
-function fromFreshContext<T>(flag: string, global: string): T | null {
-  try {
-    v8.setFlagsFromString(`--${flag}`);
-    const value: unknown = vm.runInNewContext(global);
-    return typeof value === 'function' ? (value as T) : null;
-  } catch {
-    return null;
-  } finally {
-    v8.setFlagsFromString(`--no-${flag}`);
-  }
 }
 
 /**
@@ -228,8 +217,8 @@ function reclaimIfFull(memory: DeviceMemory): void {
 function warnOnce(): void {
   if (warned) return;
   warned = true;
-  process.stderr.write(
+  writeLine(
     'tsgrad: cannot force a garbage collection here, so device buffers of dropped tensors are freed only between ' +
-      'event-loop turns; in a long synchronous loop, call dispose() on tensors you no longer need\n',
+      'event-loop turns; in a long synchronous loop, call dispose() on tensors you no longer need',
   );
 }
