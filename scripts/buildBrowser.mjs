@@ -26,21 +26,36 @@ const browserSeam = {
   },
 };
 
-/** `fs`, `path`, `zlib`, `buffer` → a module whose every export throws when called. */
+/** A number, string or boolean, or an object of only those, as JSON; undefined for anything else. */
+function plainData(value) {
+  const primitive = (v) => ['number', 'string', 'boolean'].includes(typeof v);
+  if (primitive(value)) return JSON.stringify(value);
+  const isPlain = value !== null && typeof value === 'object' && Object.values(value).every(primitive);
+  return isPlain ? JSON.stringify(value) : undefined;
+}
+
+/**
+ * `fs`, `path`, `zlib`, `buffer` → an ES module with the same export names as Node's (read from
+ * Node itself as the build runs): every function throws when called, naming itself; plain data
+ * (such as `buffer.constants`) is copied, so that module-level reads of it still work.
+ */
 const nodeStubs = {
   name: 'node-only-stubs',
   setup(b) {
     const filter = new RegExp(`^(node:)?(${nodeOnly.join('|')})$`);
     b.onResolve({ filter }, (args) => ({ path: args.path.replace(/^node:/, ''), namespace: 'node-only' }));
-    b.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
-      loader: 'js',
-      contents: `
-        const unavailable = (name) => () => {
-          throw new Error("${args.path}." + name + ": Node's ${args.path} is not in tsgrad's browser build; in a page, load data with fetch (see docs/browser.md)");
-        };
-        module.exports = new Proxy({}, { get: (_, name) => (name === '__esModule' ? false : unavailable(String(name))) });
-      `,
-    }));
+    b.onLoad({ filter: /.*/, namespace: 'node-only' }, async (args) => {
+      const real = await import(`node:${args.path}`);
+      const lines = [
+        `const unavailable = (name) => () => { throw new Error("${args.path}." + name + ": Node's ${args.path} is not in tsgrad's browser build; in a page, load data with fetch (see docs/browser.md)"); };`,
+      ];
+      for (const [name, value] of Object.entries(real)) {
+        if (name === 'default' || !/^[A-Za-z_$][\w$]*$/.test(name)) continue;
+        const data = plainData(value);
+        lines.push(`export const ${name} = ${data === undefined ? `unavailable('${name}')` : data};`);
+      }
+      return { loader: 'js', contents: lines.join('\n') };
+    });
   },
 };
 

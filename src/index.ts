@@ -9,6 +9,7 @@ export { slice, mask, ellipsis, newAxis, Slice, IndexMask } from './tensor';
 export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind } from './tensor';
 export { Function } from './function';
 export { TensorData, manualSeed, setDevice, getDevice, reclaimDeviceMemory } from './data';
-export type { NestedArray, Shape, DeviceName, DeviceOptions, GpuMode } from './data';
+export { deviceCounters, setFastThreads } from './data';
+export type { NestedArray, Shape, DeviceName, DeviceOptions, GpuMode, DeviceCounters } from './data';
 export * as nn from './nn';
 export * as optim from './nn/optim';

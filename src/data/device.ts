@@ -22,7 +22,7 @@
  *
  * May import: ./backend, ./fast, ./gpu/backend, ./reference, ../platform/node (the platform seam).
  */
-import type { Backend } from './backend';
+import type { Backend, DeviceCounters } from './backend';
 import { fastBackend } from './fast';
 import { referenceBackend } from './reference';
 import { environment, writeLine } from '../platform/node';
@@ -63,6 +63,14 @@ export function setDevice(name: DeviceName, options: DeviceOptions = {}): void {
 /** 'cpu', the gpu.js mode the gpu device runs in ('webasm', 'headlessgl', 'webgl2'), or 'reference'. */
 export function getDevice(): string {
   return currentBackend().name;
+}
+
+/**
+ * What the current device keeps in its own memory (live buffers and bytes, buffers made and freed,
+ * uploads and read-backs), or null when it keeps nothing there (cpu, reference, webasm).
+ */
+export function deviceCounters(): DeviceCounters | null {
+  return currentBackend().device?.counters ?? null;
 }
 
 /**

@@ -63,6 +63,11 @@ const SCRATCH_BASE = 1024;
 
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** Base64 to bytes with `atob`, which Node and browsers both have (Node's Buffer is not in a page). */
+function bytesOfBase64(text: string): Uint8Array {
+  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+}
+
 /** The module, its shared memory, the kernels, and float views of the memory (renewed when it grows). */
 export class WasmRuntime {
   readonly module: WasmModule;
@@ -73,7 +78,7 @@ export class WasmRuntime {
   private top = SCRATCH_BASE;
 
   constructor(readonly shared: boolean) {
-    this.module = new wasmApi.Module(Uint8Array.from(Buffer.from(shared ? wasmSharedBase64 : wasmBase64, 'base64')));
+    this.module = new wasmApi.Module(bytesOfBase64(shared ? wasmSharedBase64 : wasmBase64));
     this.memory = new wasmApi.Memory({ initial: 16, maximum: MAX_PAGES, shared });
     this.kernels = new wasmApi.Instance(this.module, { env: { memory: this.memory } }).exports as Kernels;
     this.refreshViews();
