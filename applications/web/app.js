@@ -87,8 +87,8 @@ class TrainingPanel {
     return this.trainer;
   }
 
-  /** Trains `steps` steps (or until Stop); returns the records. */
-  async train(steps) {
+  /** Trains `steps` steps (or until Stop), then tests on `heldOut` held-out digits; returns the records. */
+  async train(steps, heldOut = 1000) {
     const trainer = await this.ensureTrainer();
     this.running = true;
     this.button.textContent = 'Stop';
@@ -99,7 +99,7 @@ class TrainingPanel {
         records.push(record);
         this.show(trainer, record);
       }
-      this.status.textContent = `held-out accuracy (1,000 digits): ${((await trainer.evaluate(1000)) * 100).toFixed(1)}%`;
+      if (heldOut > 0) this.status.textContent = `held-out accuracy (${heldOut} digits): ${((await trainer.evaluate(heldOut)) * 100).toFixed(1)}%`;
     } finally {
       this.running = false;
       this.button.textContent = 'Train';
@@ -131,12 +131,12 @@ window.tsgradPage = {
   backward,
   drawing,
   /** Trains `steps` steps on 'cpu', 'cpu-threads' or 'gpu' with a fresh model; returns the records. */
-  async train(device, steps, batchSize = 64) {
+  async train(device, steps, batchSize = 64, heldOut = 0) {
     training.trainer?.stop();
     training.trainer = null;
     training.device.value = device;
     training.batch.value = String(batchSize);
-    return training.train(steps);
+    return training.train(steps, heldOut);
   },
   /** The largest |gpu − cpu| over all parameter gradients of one seeded model and batch. */
   async compareGradients() {
