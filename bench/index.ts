@@ -6,10 +6,15 @@
  * is faster). Systems take turns in rounds, so a busy machine slows them alike. About 3 minutes on a
  * quiet machine (tfjs-cpu on model A alone takes 7-16 s a step; it, and the reference backend on
  * model C, run one step); --quick, under a minute, takes fewer steps and leaves those out.
+ * When Debian's /usr/bin/python3 has torch, PyTorch runs models A and B on the same shapes
+ * (bench/torch_models.py, 2 threads, in a child process after tsgrad's rounds of each model) and the
+ * table adds the tsgrad / PyTorch ratio; otherwise the column says why it is missing.
  *
  * May import: src, src/data/fast, ./*.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { referenceBackend, useBackend, type Backend, type StridedView } from '../src/data';
 import { fastBackend, setFastThreads } from '../src/data/fast';
 import { syntheticBatch, type Batch } from './data';
@@ -74,6 +79,20 @@ function row(cells: string[]): string {
   return `| ${cells.join(' | ')} |`;
 }
 
+const torchPython = '/usr/bin/python3';
+
+/**
+ * PyTorch's median ms per step of model A or B at `batch` (bench/torch_models.py in a child process),
+ * or the reason it could not run.
+ */
+function torchStepTime(model: 'A' | 'B', batch: number, steps: number): number | string {
+  const script = join(__dirname, '..', '..', 'bench', 'torch_models.py');
+  const run = spawnSync(torchPython, [script, model, String(batch), String(steps), String(rounds)], { encoding: 'utf8', timeout: 600_000 });
+  if (run.error) return `${torchPython} did not run (${run.error.message})`;
+  if (run.status !== 0) return `${torchPython} ${run.status === 3 ? 'has no torch' : `failed (exit ${run.status})`}: ${run.stderr.trim().split('\n').pop() ?? ''}`;
+  return (JSON.parse(run.stdout) as Record<string, number>)[model];
+}
+
 async function modelTable(): Promise<void> {
   const cIsMedium = modelCName === 'medium';
   const models: [string, Maker, TfjsMaker | null, Plan][] = [
@@ -83,13 +102,19 @@ async function modelTable(): Promise<void> {
       { fast: quick ? 2 : 4, wasm: quick ? 2 : 4, reference: quick ? 0 : 1, cpu: 0, slowRounds: 1, slowWarm: false }],
   ];
   console.log('\n## Training step, median ms (forward, backward, Adam)\n');
-  console.log(row(['model', 'tsgrad fast', 'tsgrad reference', 'tfjs-wasm', 'tfjs-cpu', 'fast / tfjs-wasm', 'fast / tfjs-cpu']));
-  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
+  console.log(row(['model', 'tsgrad fast', 'tsgrad reference', 'tfjs-wasm', 'tfjs-cpu', 'PyTorch CPU', 'fast / tfjs-wasm', 'fast / tfjs-cpu', 'fast / PyTorch']));
+  console.log(row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']));
+  let torchNote = '';
   for (const [name, make, makeTfjs, plan] of models) {
     const t = await stepTimes(make, makeTfjs, 128, plan);
     const [fast, reference, wasm, cpu] = ['fast', 'reference', 'tfjs-wasm', 'tfjs-cpu'].map((k) => t.get(k));
-    console.log(row([name, ms(fast), ms(reference), ms(wasm), ms(cpu), ratio(fast, wasm), ratio(fast, cpu)]));
+    const key = name.slice(0, 1);
+    const torch = key === 'A' || key === 'B' ? torchStepTime(key, 128, plan.fast) : undefined;
+    if (typeof torch === 'string') torchNote = torch;
+    const torchMs = typeof torch === 'number' ? torch : undefined;
+    console.log(row([name, ms(fast), ms(reference), ms(wasm), ms(cpu), ms(torchMs), ratio(fast, wasm), ratio(fast, cpu), ratio(fast, torchMs)]));
   }
+  console.log(torchNote ? `\n(PyTorch column left out: ${torchNote})` : '\n(PyTorch: 2 threads, models A and B only, timed in a child process after tsgrad\'s rounds of the same model)');
   if (!cIsMedium) console.log(`\n(model C: tfjs has only learnMnist's 'medium' model; the default is now '${modelCName}')`);
 }
 

@@ -45,6 +45,8 @@ function timed(backend: Backend): Backend {
     reduce: wrap('reduce', backend.reduce, (op, x, axes) => `${op} ${shape(x)} axes ${axes.join(',')}`),
     gather: wrap('gather', backend.gather, (x) => `${shape(x)} ${JSON.stringify(x.strides)}`),
     scatter: wrap('scatter', backend.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
+    indexSelect: wrap('indexSelect', backend.indexSelect, (x, rows) => `${shape(x)} rows ${rows.length}`),
+    indexAdd: wrap('indexAdd', backend.indexAdd, (t, rows) => `${shape(t)} rows ${rows.length}`),
   };
 }
 

@@ -6,7 +6,7 @@
  */
 export { Tensor, tensor, apply, noGrad, enableGrad, isGradEnabled, toDot, renderSvg, graphOf, graphLabel, traceBackward, BackwardTrace } from './tensor';
 export { slice, mask, ellipsis, newAxis, Slice, IndexMask } from './tensor';
-export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind } from './tensor';
+export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind, TensorLike, DType } from './tensor';
 export { Function } from './function';
 export { TensorData, manualSeed, setDevice, getDevice, reclaimDeviceMemory } from './data';
 export { deviceCounters, setFastThreads } from './data';

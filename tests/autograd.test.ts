@@ -289,8 +289,8 @@ describe('dispose', () => {
 describe('printing and reading values', () => {
   it('prints like PyTorch', () => {
     expect(tensor([[1, 2], [3, 4]]).toString()).toBe('tensor([[1., 2.],\n        [3., 4.]])');
-    expect(tensor([0.5], { requiresGrad: true }).toString()).toBe('tensor([0.5000], requiresGrad=true)');
-    expect(tensor([1], { requiresGrad: true }).mul(2).toString()).toBe('tensor([2.], gradFn=MulBackward)');
+    expect(tensor([0.5], { requiresGrad: true }).toString()).toBe('tensor([0.5000], requires_grad=True)');
+    expect(tensor([1], { requiresGrad: true }).mul(2).toString()).toBe('tensor([2.], grad_fn=<MulBackward0>)');
     expect(tensor(3).toString()).toBe('tensor(3.)');
   });
 

@@ -251,6 +251,11 @@ describe('the cost of cat and stack', () => {
         cells += target.shape.reduce((a, b) => a * b, 1);
         referenceBackend.scatter(target, source);
       },
+      indexSelect: (x, rows) => count(referenceBackend.indexSelect(x, rows)),
+      indexAdd: (target, rows, source) => {
+        cells += source.shape.reduce((a, b) => a * b, 1);
+        referenceBackend.indexAdd(target, rows, source);
+      },
     };
     return { backend, cells: () => cells };
   }

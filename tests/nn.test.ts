@@ -103,9 +103,9 @@ describe('Module: parts found by walking its fields', () => {
   });
 
   it('toString shows the tree', () => {
-    expect(new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()).toString()).toBe('Sequential(\n  0: Linear(2, 3)\n  1: ReLU\n)');
-    expect(new nn.MaxPool2d(3, 2, 1).toString()).toBe('MaxPool2d(kernel=3, stride=2, padding=1)');
-    expect(new nn.AvgPool2d([2, 3]).toString()).toBe('AvgPool2d(kernel=[2,3], stride=[2,3], padding=0)');
+    expect(new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()).toString()).toBe('Sequential(\n  (0): Linear(in_features=2, out_features=3, bias=True)\n  (1): ReLU()\n)');
+    expect(new nn.MaxPool2d(3, 2, 1).toString()).toBe('MaxPool2d(kernel_size=3, stride=2, padding=1, dilation=1, ceil_mode=False)');
+    expect(new nn.AvgPool2d([2, 3]).toString()).toBe('AvgPool2d(kernel_size=(2, 3), stride=(2, 3), padding=0)');
   });
 });
 

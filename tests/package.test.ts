@@ -50,4 +50,22 @@ describe('the packed tarball', () => {
     })();
     expect(failure).toMatch(/bad\.ts\(2,7\): error TS2322: Type 'number' is not assignable to type 'string'/);
   });
+
+  it("shows the PyTorch surface: the engine's bookkeeping (id, viewOf, writing node) is not in the published types", () => {
+    const tsc = join(repo, 'node_modules', 'typescript', 'bin', 'tsc');
+    const options = ['--strict', '--noEmit', '--module', 'commonjs', '--moduleResolution', 'node', '--types', 'node', '--typeRoots', join(repo, 'node_modules', '@types')];
+    writeFileSync(join(consumer, 'surface.ts'), [
+      `import { tensor } from 'tsgrad';`,
+      `const t = tensor([1, 2], { requiresGrad: true }).mul(2);`,
+      `console.log(t.grad, t.gradFn, t.isLeaf, t.requiresGrad, t.retainsGrad, t.node, t.lock);`,
+      `console.log(t.id);`,
+      `console.log(t.viewOf);`,
+      `t.node = null;`,
+    ].join('\n'));
+    const output = (() => {
+      try { run('node', [tsc, ...options, 'surface.ts'], consumer); return ''; } catch (e) { return String((e as { stdout?: string }).stdout); }
+    })();
+    const errorLines = output.split('\n').filter((line) => line.includes('error TS')).map((line) => line.replace(/^surface\.ts\((\d+),.*$/, '$1'));
+    expect(errorLines).toEqual(['4', '5', '6']);
+  });
 });

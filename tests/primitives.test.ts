@@ -70,6 +70,7 @@ const coverage: Record<OpName, string[]> = {
   shrink: ['shrink'], stride: ['stride', 'stride_negative', 'stride_negative_2'],
   window: ['window_1d', 'window_2d', 'window_axes_reversed'],
   const: ['const'], fromArray: ['fromArray'], rand: [], assign: [], generate: [], // rand, assign, generate: the named tests below
+  indexSelect: [], indexAdd: [], // against PyTorch in tests/indexops.test.ts
 };
 
 const rows = loadFixture('primitives.json');

@@ -45,6 +45,10 @@ export interface Backend extends ComputeOps<StridedView, Float32Array> {
   readonly name: string;
   /** Writes the values of `source` into the cells of `target`, in place. Same shapes. */
   scatter(target: StridedView, source: StridedView): void;
+  /** Rows `rows[i]` of `x` along dim 0, packed: shape [rows.length, ...x.shape[1:]]. Rows are in range. */
+  indexSelect(x: StridedView, rows: Int32Array): Float32Array;
+  /** Adds row i of `source` into row rows[i] of `target` along dim 0, in place, in order: repeated rows sum. */
+  indexAdd(target: StridedView, rows: Int32Array, source: StridedView): void;
   /** Only on a backend that can keep data on its device between ops. */
   readonly device?: DeviceMemory;
 }

@@ -7,7 +7,7 @@ export { referenceBackend } from './reference';
 export { fastBackend, setFastThreads } from './fast';
 export { currentBackend, deviceCounters, getDevice, gpuBackend, setDevice, useBackend, type DeviceName, type DeviceOptions, type GpuMode } from './device';
 export { isGpuModeAvailable, type GpuBackend } from './gpu/backend';
-export { allOps, binaryOps, opGroup, reduceOps, unaryOps, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp } from './ops';
+export { allOps, binaryOps, opGroup, reduceOps, unaryOps, type OpName, type UnaryOp, type BinaryOp, type TernaryOp, type ReduceOp, type MovementOp, type LoadOp, type IndexOp } from './ops';
 export { manualSeed } from './random';
 export { reclaimDeviceMemory, reclaimStats, type ReclaimStats, type Residence } from './storage';
 export { checkCellCount, checkShape, formatShape, MAX_CELLS, normalizeAxis, numel, shapesEqual, type Shape } from './shape';

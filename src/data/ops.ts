@@ -35,8 +35,13 @@ export type ReduceOp = (typeof reduceOps)[number];
 export type MovementOp = 'reshape' | 'permute' | 'expand' | 'pad' | 'shrink' | 'stride' | 'window';
 /** Ops that create data or write it. */
 export type LoadOp = 'const' | 'rand' | 'fromArray' | 'generate' | 'assign';
+/**
+ * Ops that pick rows by number along dim 0: `indexSelect` gathers them into a new tensor,
+ * `indexAdd` adds rows into them in place (repeated rows sum). Advanced indexing is built on them.
+ */
+export type IndexOp = 'indexSelect' | 'indexAdd';
 
-export type OpName = UnaryOp | BinaryOp | TernaryOp | ReduceOp | MovementOp | LoadOp;
+export type OpName = UnaryOp | BinaryOp | TernaryOp | ReduceOp | MovementOp | LoadOp | IndexOp;
 
 /** Per-element math of the unary ops. */
 export const unaryMath: Record<UnaryOp, (x: number) => number> = {
@@ -65,13 +70,14 @@ export const reduceMath: Record<ReduceOp, { init: number; step: (acc: number, x:
 };
 
 /** The group of every op. A `Record`, so an op name missing here is a compile error. */
-export const opGroup: Record<OpName, 'unary' | 'binary' | 'ternary' | 'reduce' | 'movement' | 'load'> = {
+export const opGroup: Record<OpName, 'unary' | 'binary' | 'ternary' | 'reduce' | 'movement' | 'load' | 'index'> = {
   neg: 'unary', exp: 'unary', log: 'unary', sin: 'unary', sqrt: 'unary', recip: 'unary',
   add: 'binary', sub: 'binary', mul: 'binary', div: 'binary', max: 'binary', cmplt: 'binary',
   where: 'ternary', mulacc: 'ternary',
   sum: 'reduce', amax: 'reduce',
   reshape: 'movement', permute: 'movement', expand: 'movement', pad: 'movement', shrink: 'movement', stride: 'movement', window: 'movement',
   const: 'load', rand: 'load', fromArray: 'load', generate: 'load', assign: 'load',
+  indexSelect: 'index', indexAdd: 'index',
 };
 
 /** The code of each op of a list: its index (`codes(binaryOps).mul` is 2). */

@@ -6,11 +6,12 @@
  * Reductions and mulacc walk the view directly, so a broadcast (stride 0) input is never materialized:
  * the reduced axes are moved last, and each output cell sums over a precomputed list of offsets.
  *
- * May import: ./backend, ./ops, ./shape, ./view.
+ * May import: ./backend, ./indexRows, ./ops, ./shape, ./view.
  */
 import type { Backend, StridedView } from './backend';
 import { binaryMath, reduceMath, unaryMath, type BinaryOp, type ReduceOp, type UnaryOp } from './ops';
 import { numel, type Shape } from './shape';
+import { indexAddRows, indexSelectRows } from './indexRows';
 import { cellOffsets, isPacked, keptAxes } from './view';
 
 /** The view's values as a packed row-major array (the input itself when it already is one). */
@@ -109,4 +110,8 @@ function scatter(target: StridedView, source: StridedView): void {
 }
 
 /** The reference backend: every op as one plain loop over the math of ops.ts. */
-export const referenceBackend: Backend = { name: 'reference', unary, binary, where, mulacc, reduce, gather, scatter };
+function indexSelect(x: StridedView, rows: Int32Array): Float32Array {
+  return indexSelectRows(x, rows, new Float32Array(rows.length * numel(x.shape.slice(1))));
+}
+
+export const referenceBackend: Backend = { name: 'reference', unary, binary, where, mulacc, reduce, gather, scatter, indexSelect, indexAdd: indexAddRows };

@@ -398,6 +398,49 @@ export class TensorData {
     }
     this.storage.version++;
   }
+
+  // ---- index ops ---------------------------------------------------------------------------
+
+  /** Rows `rows[i]` of dim 0, in a new tensor of shape [rows.length, ...shape[1:]] (PyTorch's index_select). */
+  indexSelect(rows: Int32Array | readonly number[]): TensorData {
+    const picked = checkRows('indexSelect', this, rows);
+    const shape = [picked.length, ...this.shape.slice(1)];
+    checkCellCount(shape, 'indexSelect');
+    return TensorData.packed(currentBackend().indexSelect(this.hostView(), picked), shape);
+  }
+
+  /**
+   * Adds row i of `source` into row rows[i] of dim 0, in place, in order, so repeated rows sum
+   * (PyTorch's index_add_). Runs on the host; on a backend with a device the storage then lives there.
+   */
+  indexAdd(rows: Int32Array | readonly number[], source: TensorData): void {
+    const picked = checkRows('indexAdd', this, rows);
+    const expected = [picked.length, ...this.shape.slice(1)];
+    if (!shapesEqual(source.shape, expected)) {
+      throw new RangeError(`indexAdd: source must have shape ${formatShape(expected)} (one row per index), got ${formatShape(source.shape)}`);
+    }
+    if (this.shape.some((d, i) => d > 1 && this.strides[i] === 0)) {
+      throw new RangeError(`indexAdd: cannot write into a broadcast view of shape ${formatShape(this.shape)} (several cells share one value); clone it first`);
+    }
+    if (source.size === 0) return;
+    const values = source.sharesStorageWith(this) ? source.clone() : source;
+    currentBackend().indexAdd(this.hostView(), picked, values.hostView());
+    this.storage.wroteOnHost();
+    this.storage.version++;
+  }
+}
+
+/** The row numbers of an index op as an Int32Array, each an integer in [0, x.shape[0]). */
+function checkRows(op: string, x: TensorData, rows: Int32Array | readonly number[]): Int32Array {
+  if (x.shape.length === 0) throw new RangeError(`${op}: a scalar has no rows to index (shape ${formatShape(x.shape)})`);
+  const count = x.shape[0];
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!Number.isInteger(row) || row < 0 || row >= count) {
+      throw new RangeError(`${op}: row index ${row} at position ${i} is not an integer in [0, ${count}) (shape ${formatShape(x.shape)})`);
+    }
+  }
+  return rows instanceof Int32Array ? rows : Int32Array.from(rows);
 }
 
 function sameShape(op: string, a: TensorData, b: TensorData): void {

@@ -4,8 +4,10 @@
  * built on them (Index, IndexPut) plus Cat, which writes each piece into its place once.
  *
  * Advanced indices arrive already resolved to plain lists of cell numbers (the tensor layer reads
- * and checks them). Each gather or scatter is a series of `assign`s of views, one per run of
- * consecutive indices, so it costs O(cells moved) plus one backend call per run.
+ * and checks them). The indexed dims are merged into one, and a gather is one `indexSelect` of its
+ * rows, a scatter-add one `indexAdd`. A plain write (no accumulation), and a scatter-add into a view
+ * whose indexed dims do not merge without a copy, are a series of `assign`s of views, one per run of
+ * consecutive indices: O(cells moved) plus one backend call per run.
  *
  * May import: src/data, ./function, ./helpers.
  */
@@ -107,25 +109,51 @@ export function advancedShape(viewShape: readonly number[], advanced: AdvancedIn
   return [...rest.slice(0, advanced.position), ...advanced.shape, ...rest.slice(advanced.position)];
 }
 
-/** Gathers the cells that `advanced` picks from `view`, in a new tensor of `advancedShape`. */
+/**
+ * `view` with the indexed dims first and merged into one, [cells of the indexed dims, ...rest], and
+ * the row of that merged dim that each pick lands on (the picks' row-major number over the indexed dims).
+ * The merged tensor is a view of `view` when the strides allow it, a copy otherwise.
+ */
+function indexedRows(view: TensorData, advanced: AdvancedIndex): { rows: TensorData; picks: Int32Array } {
+  const { dims, indices } = advanced;
+  const rest = restDims(view.shape.length, advanced);
+  const dimSizes = dims.map((d) => view.shape[d]);
+  const rows = view.permute([...dims, ...rest]).reshape([numel(dimSizes), ...rest.map((i) => view.shape[i])]);
+  const picks = new Int32Array(numel(advanced.shape));
+  for (let b = 0; b < picks.length; b++) {
+    let row = 0;
+    for (let k = 0; k < dims.length; k++) row = row * dimSizes[k] + indices[k][b];
+    picks[b] = row;
+  }
+  return { rows, picks };
+}
+
+/** Gathers the cells that `advanced` picks from `view`, in a new tensor of `advancedShape`: one indexSelect. */
 export function take(view: TensorData, advanced: AdvancedIndex): TensorData {
   const rest = restDims(view.shape.length, advanced).map((i) => view.shape[i]);
-  const count = numel(advanced.shape);
-  const out = zeros([count, ...rest]);
-  const cellsOf = runCellsOf(view, advanced);
-  for (const run of runs(advanced)) leading(out, run).assign(cellsOf(run));
+  const { rows, picks } = indexedRows(view, advanced);
+  const out = rows.indexSelect(picks);
   return out.reshape([...advanced.shape, ...rest]).permute(resultOrder(advanced, rest.length));
 }
 
 /**
  * Writes `values` (of `advancedShape`) into the cells of `view` that `advanced` picks; with
- * `accumulate` adds them instead, so repeated indices sum up (the adjoint of `take`).
+ * `accumulate` adds them instead, so repeated indices sum up (the adjoint of `take`). Adding is one
+ * indexAdd when the indexed dims merge into one without a copy; writing, where a repeated index
+ * keeps the last value, is one `assign` per run of consecutive picks.
  */
 export function put(view: TensorData, advanced: AdvancedIndex, values: TensorData, accumulate: boolean): void {
   const rest = restDims(view.shape.length, advanced).map((i) => view.shape[i]);
   const order = resultOrder(advanced, rest.length);
   const inverse = order.map((_, i) => order.indexOf(i));
   const gathered = values.permute(inverse).reshape([numel(advanced.shape), ...rest]);
+  if (accumulate) {
+    const { rows, picks } = indexedRows(view, advanced);
+    if (rows.sharesStorageWith(view)) {
+      rows.indexAdd(picks, gathered);
+      return;
+    }
+  }
   const cellsOf = runCellsOf(view, advanced);
   for (const run of runs(advanced)) {
     const target = cellsOf(run);

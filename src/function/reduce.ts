@@ -75,10 +75,19 @@ export class PickMax extends Reduction {
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
+    return [this.kept(grad).expand(x.shape).mul(this.picked(x, out))];
+  }
+  /** 1 at the picked cell of each reduced group, 0 elsewhere. */
+  private picked(x: TensorData, out: TensorData): TensorData {
+    // Usually every group has one candidate not below its max: that cell is the pick, and no score is needed.
+    // (A NaN max leaves no cell below it, so a group with a NaN has one such cell only when it has one cell.)
+    const below = x.cmplt(out.expand(x.shape));
+    const notBelow = this.candidates ? this.candidates.sub(this.candidates.mul(below)) : fill(1, x).sub(below);
+    const counts = notBelow.sum(this.axes);
+    if (counts.size > 0 && counts.amax(counts.shape.map((_, i) => i)).item() === 1) return notBelow;
     const score = this.pickScore(x, out);
     // Scores are distinct except −∞, and none is above the best: the picked cell is the one not below it.
-    const picked = fill(1, x).sub(score.cmplt(score.amax(this.axes).expand(x.shape)));
-    return [this.kept(grad).expand(x.shape).mul(picked)];
+    return fill(1, x).sub(score.cmplt(score.amax(this.axes).expand(x.shape)));
   }
   /**
    * A score whose largest value is at the picked cell: n + position for NaN (n cells), −position for

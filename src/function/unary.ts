@@ -67,15 +67,20 @@ export class Sqrt extends Function {
   }
 }
 
-/** d/dx max(x, 0) = 0 where x ≤ 0, else 1 (0 at x = 0; 1 at NaN, which is not ≤ 0: PyTorch's rule) */
+/**
+ * d/dx max(x, 0) = 0 where x ≤ 0, else 1 (0 at x = 0; 1 at NaN, which is not ≤ 0: PyTorch's rule).
+ * The output is saved: it is non-zero exactly where the derivative is 1 (NaN counts as non-zero),
+ * so the backward is one `where`.
+ */
 export class Relu extends Function {
   forward(x: TensorData): TensorData {
-    this.saveForBackward(x);
-    return x.max(fill(0, x));
+    const out = x.max(fill(0, x));
+    this.saveForBackward(out);
+    return out;
   }
   backward(grad: TensorData): (TensorData | null)[] {
-    const [x] = this.savedTensors;
-    return [grad.mul(fill(0, x).cmplt(x).add(isNan(x)))];
+    const [out] = this.savedTensors;
+    return [out.where(grad, fill(0, out))];
   }
 }
 
@@ -107,7 +112,7 @@ export class Tanh extends Function {
     const y = capped.add(capped);
     const u = y.exp();
     const m = u.cmplt(fill(1, x)).where(u.sub(fill(1, x)).mul(y).div(u.log()), y);
-    const magnitude = m.neg().div(m.add(fill(2, x)));
+    const magnitude = fill(0, x).sub(m).div(m.add(fill(2, x))); // 0 − m, not −m: tanh(+0) is +0
     const out = x.cmplt(fill(0, x)).where(magnitude.neg(), magnitude);
     this.saveForBackward(out);
     return out;

@@ -35,6 +35,8 @@ export class Sigmoid extends Module {
 /** GELU, tanh approximation; see `gelu`. */
 export class GELU extends Module {
   forward(x: Tensor): Tensor { return gelu(x); }
+  /** `approximate='tanh'`: the form tsgrad computes. */
+  extraRepr(): string { return "approximate='tanh'"; }
 }
 
 /** softmax along `dim` (PyTorch makes you choose it; so does tsgrad). */
@@ -42,6 +44,8 @@ export class Softmax extends Module {
   /** @param dim the dim whose values sum to 1 */
   constructor(readonly dim: number) { super(); }
   forward(x: Tensor): Tensor { return x.softmax(this.dim); }
+  /** `dim=1` */
+  extraRepr(): string { return `dim=${this.dim}`; }
 }
 
 /** log of softmax along `dim`, computed stably. */
@@ -49,4 +53,6 @@ export class LogSoftmax extends Module {
   /** @param dim the dim normalized over */
   constructor(readonly dim: number) { super(); }
   forward(x: Tensor): Tensor { return x.logSoftmax(this.dim); }
+  /** `dim=1` */
+  extraRepr(): string { return `dim=${this.dim}`; }
 }

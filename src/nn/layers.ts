@@ -5,7 +5,7 @@
  * May import: ./module, ./init, src/tensor, src/data (shape formatting).
  */
 import { formatShape } from '../data';
-import { noGrad, Tensor } from '../tensor';
+import { noGrad, pairArg, pythonFloat, pythonTuple, Tensor } from '../tensor';
 import { defaultLayerInit } from './init';
 import { Buffer, Module, Parameter } from './module';
 
@@ -39,8 +39,9 @@ export class Linear extends Module {
     return x.linear(this.weight, this.bias ?? undefined);
   }
 
-  protected describe(): string {
-    return `Linear(${this.inFeatures}, ${this.outFeatures}${this.bias ? '' : ', bias=false'})`;
+  /** `in_features=784, out_features=128, bias=True`, as PyTorch prints it. */
+  extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${pythonBool(this.bias !== null)}`;
   }
 }
 
@@ -82,7 +83,8 @@ export class Conv2d extends Module {
     if (inChannels % groups !== 0 || outChannels % groups !== 0) {
       throw new RangeError(`Conv2d: groups ${groups} must divide inChannels ${inChannels} and outChannels ${outChannels}`);
     }
-    this.kernelSize = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
+    this.kernelSize = pairArg(kernelSize, 'Conv2d', 'kernelSize', 1);
+    pairArg(options.stride ?? 1, 'Conv2d', 'stride', 1); pairArg(options.dilation ?? 1, 'Conv2d', 'dilation', 1); pairArg(options.padding ?? 0, 'Conv2d', 'padding', 0);
     this.weight = new Parameter(Tensor.zeros([outChannels, inChannels / groups, ...this.kernelSize]));
     this.bias = options.bias ?? true ? new Parameter(Tensor.zeros([outChannels])) : null;
     defaultLayerInit(this.weight, this.bias);
@@ -93,9 +95,16 @@ export class Conv2d extends Module {
     return x.conv2d(this.weight, this.bias ?? undefined, { stride, padding, dilation, groups });
   }
 
-  protected describe(): string {
-    const extra = Object.entries(this.options).map(([k, v]) => `, ${k}=${JSON.stringify(v)}`).join('');
-    return `Conv2d(${this.inChannels}, ${this.outChannels}, kernel=${JSON.stringify(this.kernelSize)}${extra})`;
+  /** `1, 8, kernel_size=(3, 3), stride=(1, 1)`, then padding, dilation, groups and bias where not the default. */
+  extraRepr(): string {
+    const { stride = 1, padding = 0, dilation = 1, groups = 1 } = this.options;
+    const [s, p, d] = [stride, padding, dilation].map((v) => asPair(v));
+    let text = `${this.inChannels}, ${this.outChannels}, kernel_size=${pythonTuple(this.kernelSize)}, stride=${pythonTuple(s)}`;
+    if (p[0] !== 0 || p[1] !== 0) text += `, padding=${pythonTuple(p)}`;
+    if (d[0] !== 1 || d[1] !== 1) text += `, dilation=${pythonTuple(d)}`;
+    if (groups !== 1) text += `, groups=${groups}`;
+    if (this.bias === null) text += ', bias=False';
+    return text;
   }
 }
 
@@ -110,11 +119,14 @@ abstract class Pool2d extends Module {
     readonly padding: Pair = 0,
   ) {
     super();
+    const op = this.constructor.name;
+    pairArg(kernelSize, op, 'kernelSize', 1); pairArg(stride ?? kernelSize, op, 'stride', 1); pairArg(padding, op, 'padding', 0);
   }
 
-  protected describe(): string {
-    const stride = JSON.stringify(this.stride ?? this.kernelSize);
-    return `${this.constructor.name}(kernel=${JSON.stringify(this.kernelSize)}, stride=${stride}, padding=${JSON.stringify(this.padding)})`;
+  /** `kernel_size=2, stride=2, padding=0`, each as given (a pair prints as a tuple). */
+  extraRepr(): string {
+    const size = (v: Pair): string => (typeof v === 'number' ? String(v) : pythonTuple(v));
+    return `kernel_size=${size(this.kernelSize)}, stride=${size(this.stride ?? this.kernelSize)}, padding=${size(this.padding)}`;
   }
 }
 
@@ -122,6 +134,11 @@ abstract class Pool2d extends Module {
 export class MaxPool2d extends Pool2d {
   forward(x: Tensor): Tensor {
     return x.maxPool2d(this.kernelSize, this.stride, this.padding);
+  }
+
+  /** The pooling window as given, then PyTorch's defaults that tsgrad computes: `dilation=1, ceil_mode=False`. */
+  extraRepr(): string {
+    return `${super.extraRepr()}, dilation=1, ceil_mode=False`;
   }
 }
 
@@ -146,8 +163,9 @@ export class Dropout extends Module {
     return x.dropout(this.p, this.training);
   }
 
-  protected describe(): string {
-    return `Dropout(p=${this.p})`;
+  /** `p=0.5, inplace=False` (tsgrad has no in-place dropout). */
+  extraRepr(): string {
+    return `p=${pythonFloat(this.p)}, inplace=False`;
   }
 }
 
@@ -164,6 +182,11 @@ export class Flatten extends Module {
 
   forward(x: Tensor): Tensor {
     return x.flatten(this.startDim, this.endDim);
+  }
+
+  /** `start_dim=1, end_dim=-1`. */
+  extraRepr(): string {
+    return `start_dim=${this.startDim}, end_dim=${this.endDim}`;
   }
 }
 
@@ -254,8 +277,11 @@ abstract class BatchNorm extends Module {
     });
   }
 
-  protected describe(): string {
-    return `${this.constructor.name}(${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum})`;
+  /** `16, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True`. */
+  extraRepr(): string {
+    const affine = pythonBool(this.weight !== null);
+    const track = pythonBool(this.runningMean !== null);
+    return `${this.numFeatures}, eps=${pythonFloat(this.eps)}, momentum=${pythonFloat(this.momentum)}, affine=${affine}, track_running_stats=${track}`;
   }
 }
 
@@ -274,6 +300,14 @@ export class BatchNorm2d extends BatchNorm {
     if (x.ndim === 4) return [0, 2, 3];
     throw new RangeError(`BatchNorm2d: expected input [N, C, H, W], got ${formatShape(x.shape)}`);
   }
+}
+
+function asPair(value: Pair): [number, number] {
+  return typeof value === 'number' ? [value, value] : value;
+}
+
+function pythonBool(value: boolean): string {
+  return value ? 'True' : 'False';
 }
 
 function checkPositive(layer: string, sizes: Record<string, number>): void {

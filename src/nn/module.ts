@@ -21,6 +21,11 @@ export class Parameter extends Tensor {
   constructor(value: Tensor) {
     super(value.data.clone(), { requiresGrad: true });
   }
+
+  /** `Parameter containing:` and the tensor, as PyTorch prints a parameter. */
+  toString(): string {
+    return `Parameter containing:\n${super.toString()}`;
+  }
 }
 
 /** A tensor that a module saves in its state dict but does not train (no gradient). */
@@ -29,6 +34,9 @@ export class Buffer extends Tensor {
     super(value.data.clone());
   }
 }
+
+/** The modules whose toString is running: a module met again inside its own tree prints as `Name(...)`. */
+const modulesBeingPrinted = new Set<object>();
 
 /** What `stateDict()` returns and `loadStateDict()` accepts: dotted names to tensors. */
 export type StateDict = Record<string, Tensor>;
@@ -169,17 +177,60 @@ export abstract class Module {
     if (problems.length) throw new Error(`loadStateDict (${this.constructor.name}): ${problems.join('. ')}`);
   }
 
-  /** A one-line-per-child summary, such as `Net(conv1: Conv2d(1, 8, kernel 3), ...)`. */
+  /**
+   * The module tree as PyTorch prints it: the class name, its settings (`extraRepr`), then one
+   * `(name): child` line per child module, indented. Sequential names its children 0, 1, 2, ...;
+   * an array field prints as PyTorch's ModuleList.
+   */
   toString(): string {
-    const children = this.namedChildren();
-    if (children.length === 0) return this.describe();
-    const inner = children.map(([name, child]) => `  ${name}: ${child.toString().replace(/\n/g, '\n  ')}`);
-    return `${this.describe()}(\n${inner.join('\n')}\n)`;
+    if (modulesBeingPrinted.has(this)) return `${this.constructor.name}(...)`; // a field pointing back up
+    modulesBeingPrinted.add(this);
+    try {
+      return this.tree();
+    } finally {
+      modulesBeingPrinted.delete(this);
+    }
   }
 
-  /** The module's own settings, for `toString`. Layers override it. */
-  protected describe(): string {
-    return this.constructor.name;
+  private tree(): string {
+    const extra = this.extraRepr();
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = this.childGroups().map(([name, text]) => `(${name}): ${indentAfterFirstLine(text)}`);
+    if (extraLines.length === 1 && childLines.length === 0) return `${this.constructor.name}(${extra})`;
+    const lines = [...extraLines, ...childLines];
+    return lines.length ? `${this.constructor.name}(\n  ${lines.join('\n  ')}\n)` : `${this.constructor.name}()`;
+  }
+
+  /** What `console.log(module)` prints in Node: the same tree as `toString`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  /**
+   * The module's own settings inside its parentheses, as PyTorch's `extra_repr`:
+   * `in_features=784, out_features=128, bias=True` for a Linear. Empty by default; layers override it.
+   */
+  extraRepr(): string {
+    return '';
+  }
+
+  /** Each child's name and text; an array field's modules are grouped as one ModuleList. */
+  private childGroups(): [string, string][] {
+    const groups: [string, string][] = [];
+    const lists = new Map<string, string[]>();
+    for (const [name, child] of this.namedChildren()) {
+      const [field, index] = name.split('.');
+      if (index === undefined) {
+        groups.push([name, child.toString()]);
+        continue;
+      }
+      if (!lists.has(field)) {
+        lists.set(field, []);
+        groups.push([field, '']);
+      }
+      (lists.get(field) as string[]).push(`(${index}): ${indentAfterFirstLine(child.toString())}`);
+    }
+    return groups.map(([name, text]) => (lists.has(name) ? [name, `ModuleList(\n  ${(lists.get(name) as string[]).join('\n  ')}\n)`] : [name, text]));
   }
 }
 
@@ -204,6 +255,11 @@ export class Sequential extends Module {
 
 function isPart(value: unknown): value is Parameter | Buffer | Module {
   return value instanceof Parameter || value instanceof Buffer || value instanceof Module;
+}
+
+/** Indents every line but the first by two spaces (PyTorch's `_addindent`). */
+function indentAfterFirstLine(text: string): string {
+  return text.replace(/\n/g, '\n  ');
 }
 
 function join(prefix: string, name: string): string {

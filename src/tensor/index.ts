@@ -3,6 +3,8 @@
  */
 export { Tensor, tensor, apply, broadcastShapes, type TensorOptions, type Reduction, type SliceSpec, type Conv2dArgs, type BackwardOptions, type ViewLink } from './tensor';
 export { GraphNode, ConstantInput, engineStats, type GraphInput, type EngineStats } from './autograd';
+export { pairArg, describeValue, type TensorLike, type DType } from './checks';
+export { formatTensor, gradFnSuffix, pythonFloat, pythonTuple } from './format';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, graphOf, type GraphPictureOptions } from './graph';
 export { traceBackward, BackwardTrace, graphLabel, type TraceEvent, type TraceKind } from './trace';

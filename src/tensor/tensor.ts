@@ -6,13 +6,19 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./creation, ./inplace, ./indexing and ./ops (whose
- * functions the creation, in-place, indexing and extra-op methods delegate to; they import this file back, used
- * at call time only).
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./creation, ./inplace,
+ * ./indexing and ./ops (whose functions the creation, in-place, indexing and extra-op methods delegate
+ * to; checks, creation, inplace, indexing and ops import this file back, used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
 import { ConstantInput, GraphNode, nextId, runBackward, type GraphInput } from './autograd';
+import {
+  creationArgs, dimsArg, intArg, likeArgs, lossArgs, nestedValuesArg, numberArg, optionalBoolArg, optionalDimsArg, optionalIntArg,
+  optionalNumberArg, optionalTensorArg, optionsArg, padArgs, pairArg, reductionArgs, sizesArg, sliceSpecsArg, tensorArg, tensorDataArg,
+  tensorListArg, tensorOptionsArg, tensorOrNumberArg, type DType, type TensorLike,
+} from './checks';
+import { formatTensor, gradFnSuffix } from './format';
 import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
 import { inPlace, type InPlaceOp } from './inplace';
@@ -24,6 +30,8 @@ import * as ops from './ops';
 export interface TensorOptions {
   /** Make a leaf that collects gradients in `.grad` (default false). */
   requiresGrad?: boolean;
+  /** Only 'float32' (the default): tsgrad computes in float32, and refuses any other dtype by name. */
+  dtype?: DType;
 }
 
 /** How a loss reduces its per-element values. */
@@ -66,6 +74,9 @@ export interface ViewLink {
 
 /** The Functions whose result is a view of their input (when the data layer could make one). */
 const viewFunctions = [F.Reshape, F.Permute, F.Expand, F.Shrink, F.Stride, F.Window, F.Index];
+
+/** tsgrad's own Function classes (their nodes print with PyTorch's variant number, `MulBackward0`). */
+const BUILT_IN_FUNCTIONS = new Set<unknown>(Object.values(F));
 
 /**
  * Applies a Function: runs its forward on the inputs' data and, when grad is on and an input requires
@@ -120,17 +131,30 @@ function linkView(out: Tensor, fn: F.Function, input: Tensor, inNoGrad: boolean)
 let nonLeafGradWarned = false;
 let middleWarned = false;
 
-/** A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`. */
-export function tensor(values: NestedArray, options: TensorOptions = {}): Tensor {
-  return new Tensor(TensorData.fromNested(values), options);
+/**
+ * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
+ * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
+ */
+/**
+ * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
+ * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
+ */
+export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor {
+  return new Tensor(TensorData.fromNested(nestedValuesArg(values, 'tensor')), tensorOptionsArg(options, 'tensor'));
 }
 
 export class Tensor {
   /** The values, as a view onto float32 storage. */
   readonly data: TensorData;
-  /** Creation order, shared with graph nodes; consumers always have a larger id than their inputs. */
+  /**
+   * Creation order, shared with graph nodes; consumers always have a larger id than their inputs.
+   * @internal The engine's bookkeeping, left out of the published types.
+   */
   readonly id = nextId();
-  /** For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null. */
+  /**
+   * For a view (a reshape without a copy, permute, narrow, slice, expand, ...): its base and how it was made; else null.
+   * @internal The engine's bookkeeping, left out of the published types.
+   */
   viewOf: ViewLink | null = null;
   private leafRequiresGrad: boolean;
   private retaining = false;
@@ -138,9 +162,9 @@ export class Tensor {
   private gradValue: Tensor | null = null;
 
   constructor(data: TensorData, options: TensorOptions = {}) {
-    this.data = data;
+    this.data = tensorDataArg(data, 'Tensor', 'data');
     this.leafRequiresGrad = false;
-    this.requiresGrad = options.requiresGrad ?? false;
+    this.requiresGrad = tensorOptionsArg(options, 'Tensor').requiresGrad ?? false;
   }
 
   /**
@@ -156,7 +180,10 @@ export class Tensor {
     return this.currentNode;
   }
 
-  /** Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own. */
+  /**
+   * Set by the graph code: by `apply`, and by an in-place op, which replaces the node with its own.
+   * @internal Read-only in the published types: users read the node (PyTorch's `grad_fn`), the engine writes it.
+   */
   set node(node: GraphNode | null) {
     if (this.retaining && this.currentNode !== null) this.currentNode.retainer = null;
     if (this.retaining && node !== null) node.retainer = this;
@@ -192,6 +219,7 @@ export class Tensor {
 
   /** Sets `requiresGrad` and returns this; `true` on a tensor made by an op changes nothing (it already requires grad), as in PyTorch. */
   requiresGrad_(value = true): this {
+    optionalBoolArg(value, 'requiresGrad_', 'value');
     if (value === true && this.node !== null) return this;
     this.requiresGrad = value;
     return this;
@@ -219,48 +247,50 @@ export class Tensor {
 
   /** A tensor of zeros. */
   static zeros(shape: Shape, options?: TensorOptions): Tensor {
-    checkCreationShape('zeros', shape);
+    checkCreationShape('zeros', shape); creationArgs(shape, options, 'zeros');
     return Tensor.full(shape, 0, options);
   }
 
   /** A tensor of ones. */
   static ones(shape: Shape, options?: TensorOptions): Tensor {
-    checkCreationShape('ones', shape);
+    checkCreationShape('ones', shape); creationArgs(shape, options, 'ones');
     return Tensor.full(shape, 1, options);
   }
 
   /** A tensor with `value` in every cell. */
   static full(shape: Shape, value: number, options?: TensorOptions): Tensor {
-    checkCreationShape('full', shape);
+    checkCreationShape('full', shape); creationArgs(shape, options, 'full'); numberArg(value, 'full', 'value');
     return new Tensor(TensorData.generate(shape, () => value, 'full'), options);
   }
 
   /** start, start+step, ... below stop; `arange(n)` counts 0..n-1. */
   static arange(start: number, stop?: number, step = 1, options?: TensorOptions): Tensor {
+    creationArgs([], options, 'arange'); numberArg(start, 'arange', 'start'); optionalNumberArg(stop, 'arange', 'stop'); numberArg(step, 'arange', 'step');
     return arange(start, stop, step, options);
   }
 
   /** The identity matrix (n rows, m columns). */
   static eye(n: number, m = n, options?: TensorOptions): Tensor {
+    creationArgs([], options, 'eye'); numberArg(n, 'eye', 'n'); numberArg(m, 'eye', 'm'); // sizes: checked by eye()
     return eye(n, m, options);
   }
 
   /** Uniform in [0, 1), from the seeded generator (`manualSeed`). */
   static rand(shape: Shape, options?: TensorOptions): Tensor {
-    checkCreationShape('rand', shape);
+    checkCreationShape('rand', shape); creationArgs(shape, options, 'rand');
     return new Tensor(TensorData.rand(shape), options);
   }
 
   /** Uniform in [low, high). */
   static uniform(shape: Shape, low = 0, high = 1, options?: TensorOptions): Tensor {
-    checkCreationShape('uniform', shape);
+    checkCreationShape('uniform', shape); creationArgs(shape, options, 'uniform'); numberArg(low, 'uniform', 'low'); numberArg(high, 'uniform', 'high');
     const u = TensorData.rand(shape);
     return new Tensor(u.mul(TensorData.const(high - low, shape)).add(TensorData.const(low, shape)), options);
   }
 
   /** Standard normal, by the Box–Muller transform: √(−2 ln(1−u₁))·cos(2πu₂). */
   static randn(shape: Shape, options?: TensorOptions): Tensor {
-    checkCreationShape('randn', shape);
+    checkCreationShape('randn', shape); creationArgs(shape, options, 'randn');
     const c = (v: number): TensorData => TensorData.const(v, shape);
     const radius = c(1).sub(TensorData.rand(shape)).log().mul(c(-2)).sqrt();
     const cosine = TensorData.rand(shape).mul(c(2 * Math.PI)).add(c(Math.PI / 2)).sin();
@@ -268,30 +298,44 @@ export class Tensor {
   }
 
   /** torch.empty: a tensor whose values are not meant to be read; tsgrad fills it with zeros. */
-  static empty(shape: Shape, options?: TensorOptions): Tensor { return Tensor.zeros(shape, options); }
+  static empty(shape: Shape, options?: TensorOptions): Tensor { creationArgs(shape, options, 'empty'); return Tensor.zeros(shape, options); }
   /** Integers drawn uniformly from low..high−1 (torch.randint(low, high, size)), as float32. */
-  static randint(low: number, high: number, shape: Shape, options?: TensorOptions): Tensor { return ops.randint(low, high, shape, options); }
+  static randint(low: number, high: number, shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'randint'); intArg(low, 'randint', 'low'); intArg(high, 'randint', 'high');
+    return ops.randint(low, high, shape, options);
+  }
   /** Normal values with this mean and standard deviation (torch.normal(mean, std, size)). */
-  static normal(mean: number, std: number, shape: Shape, options?: TensorOptions): Tensor { return ops.normal(mean, std, shape, options); }
+  static normal(mean: number, std: number, shape: Shape, options?: TensorOptions): Tensor {
+    creationArgs(shape, options, 'normal'); numberArg(mean, 'normal', 'mean'); numberArg(std, 'normal', 'std');
+    return ops.normal(mean, std, shape, options);
+  }
   /** Every tensor expanded (a view) to the shape they broadcast to together (torch.broadcast_tensors). */
-  static broadcastTensors(...tensors: Tensor[]): Tensor[] { return ops.broadcastTensors(tensors); }
+  static broadcastTensors(...tensors: Tensor[]): Tensor[] {
+    tensors.forEach((t, i) => tensorArg(t, 'broadcastTensors', `tensors[${i}]`));
+    return ops.broadcastTensors(tensors);
+  }
 
   /** Zeros of `t`'s shape. */
-  static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(t.shape, options); }
+  static zerosLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.zeros(likeArgs(t, options, 'zerosLike'), options); }
   /** Ones of `t`'s shape. */
-  static onesLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.ones(t.shape, options); }
+  static onesLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.ones(likeArgs(t, options, 'onesLike'), options); }
   /** `value` in every cell of `t`'s shape. */
-  static fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor { return Tensor.full(t.shape, value, options); }
+  static fullLike(t: Tensor, value: number, options?: TensorOptions): Tensor { return Tensor.full(likeArgs(t, options, 'fullLike'), numberArg(value, 'fullLike', 'value'), options); }
   /** Uniform [0, 1) values of `t`'s shape. */
-  static randLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.rand(t.shape, options); }
+  static randLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.rand(likeArgs(t, options, 'randLike'), options); }
   /** Standard normal values of `t`'s shape. */
-  static randnLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.randn(t.shape, options); }
+  static randnLike(t: Tensor, options?: TensorOptions): Tensor { return Tensor.randn(likeArgs(t, options, 'randnLike'), options); }
 
   // ---- what a tensor is -----------------------------------------------------------------------
 
   /** The size of each dim, as a new array ([] for a scalar). */
   get shape(): number[] {
     return [...this.data.shape];
+  }
+
+  /** Always 'float32': the one dtype tsgrad computes in (see docs/architecture.md). */
+  get dtype(): DType {
+    return 'float32';
   }
 
   /** The number of dims. */
@@ -347,11 +391,20 @@ export class Tensor {
     return apply(new F.Copy(), this);
   }
 
-  /** PyTorch-like text: `tensor([1., 2.], gradFn=MulBackward)`. */
+  /**
+   * The text PyTorch's `repr` gives: `tensor([1., 2.], grad_fn=<MulBackward0>)`. tsgrad's gradFn
+   * 'MulBackward' prints as PyTorch's first variant, `MulBackward0`; a user-defined Function's
+   * 'CubeBackward' prints as it is, as PyTorch prints a custom autograd.Function (see src/tensor/format.ts).
+   */
   toString(): string {
-    const body = formatValues(this.toArray(), 'tensor('.length);
-    const extra = this.gradFn ? `, gradFn=${this.gradFn}` : this.requiresGrad ? ', requiresGrad=true' : '';
-    return `tensor(${body}${extra})`;
+    const node = this.node;
+    const suffixes = node ? [gradFnSuffix(node.fn.name, BUILT_IN_FUNCTIONS.has(node.fn.constructor))] : this.requiresGrad ? ['requires_grad=True'] : [];
+    return formatTensor(this.data.toFlat(), this.shape, suffixes);
+  }
+
+  /** What `console.log(t)` prints in Node: the same text as `toString`. */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 
   // ---- autograd -------------------------------------------------------------------------------
@@ -362,6 +415,7 @@ export class Tensor {
    * either alone or as `{ gradient, retainGraph }`.
    */
   backward(options?: Tensor | BackwardOptions): void {
+    if (Array.isArray(options)) tensorArg(options, 'backward', 'gradient'); // an array is not { gradient, retainGraph }
     const { gradient, retainGraph = false } = backwardOptions(options);
     if (!this.requiresGrad) {
       throw new Error('backward: this tensor does not require grad and has no gradFn; create the leaves with { requiresGrad: true } (and not inside noGrad)');
@@ -418,7 +472,7 @@ export class Tensor {
   /** Elementwise maximum; where both are equal the gradient is split evenly. */
   maximum(other: Tensor | number): Tensor { return this.binary(new F.Maximum(), other, 'maximum'); }
   /** Elementwise minimum, as −max(−a, −b). */
-  minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other).neg()).neg(); }
+  minimum(other: Tensor | number): Tensor { return this.neg().maximum(this.lift(other, 'minimum').neg()).neg(); }
 
   /**
    * xᵉ, with PyTorch's rules: a number exponent that is an integer uses repeated multiplication
@@ -426,6 +480,7 @@ export class Tensor {
    * (`tensor(-2).pow(tensor(2))` is 4); x⁰ = 1. See `Pow` and `PowNumber` for the gradients.
    */
   pow(exponent: Tensor | number): Tensor {
+    tensorOrNumberArg(exponent, 'pow', 'exponent');
     if (typeof exponent === 'number') return apply(new F.PowNumber(exponent), this);
     return this.binary(new F.Pow(), exponent, 'pow');
   }
@@ -454,10 +509,11 @@ export class Tensor {
   reciprocal(): Tensor { return Tensor.onesLike(this).div(this); }
 
   /** ELU: x for x > 0, α(eˣ − 1) otherwise. */
-  elu(alpha = 1): Tensor { return ops.elu(this, alpha); }
+  elu(alpha = 1): Tensor { return ops.elu(this, numberArg(alpha, 'elu', 'alpha')); }
 
   /** Limits values to [min, max]; either bound may be left out. The gradient is 1 at the bounds, as in PyTorch. */
   clamp(min?: number, max?: number): Tensor {
+    optionalNumberArg(min, 'clamp', 'min'); optionalNumberArg(max, 'clamp', 'max');
     if (min === undefined && max === undefined) throw new Error('clamp: give at least one of min and max');
     return apply(new F.Clamp(min, max), this);
   }
@@ -477,8 +533,9 @@ export class Tensor {
 
   /** `a` where `cond` is non-zero, `b` elsewhere; all three broadcast together. */
   static where(cond: Tensor, a: Tensor | number, b: Tensor | number): Tensor {
-    const left = cond.lift(a);
-    const right = cond.lift(b);
+    tensorArg(cond, 'where', 'cond');
+    const left = cond.lift(a, 'where', 'a');
+    const right = cond.lift(b, 'where', 'b');
     const shape = broadcastShapes(broadcastShapes(cond.shape, left.shape, 'where'), right.shape, 'where');
     return apply(new F.Where(), cond.detach().broadcastTo(shape), left.broadcastTo(shape), right.broadcastTo(shape));
   }
@@ -487,28 +544,33 @@ export class Tensor {
 
   /** Sum over `dim` (one or several; all when left out). */
   sum(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'sum');
     return apply(new F.Sum(this.axes(dim, 'sum'), keepdim), this);
   }
 
   /** Mean over `dim` (all dims when left out): the sum divided by the count. */
   mean(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'mean');
     const count = this.axes(dim, 'mean').reduce((n, a) => n * this.shape[a], 1);
     return this.sum(dim, keepdim).div(count);
   }
 
   /** Largest value over `dim` (values only, like torch.amax; see argmax for the index). */
   max(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'max');
     return apply(new F.Max(this.nonEmptyAxes(dim, 'max'), keepdim), this);
   }
 
   /** Smallest value over `dim`, as −max(−x). */
   min(dim?: number | number[], keepdim = false): Tensor {
+    reductionArgs(dim, keepdim, 'min');
     this.nonEmptyAxes(dim, 'min');
     return this.neg().max(dim, keepdim).neg();
   }
 
   /** Index of the first largest value along `dim` (the first NaN, if any, as in PyTorch); over the flattened tensor when `dim` is left out. */
   argmax(dim?: number, keepdim = false): Tensor {
+    reductionArgs(optionalIntArg(dim, 'argmax', 'dim'), keepdim, 'argmax');
     if (dim === undefined) return this.detach().reshape([-1]).argmax(0);
     const axis = normalizeAxis(dim, this.ndim, 'argmax');
     const x = this.data;
@@ -524,6 +586,7 @@ export class Tensor {
 
   /** Index of the first smallest value along `dim` (see argmax). */
   argmin(dim?: number, keepdim = false): Tensor {
+    reductionArgs(optionalIntArg(dim, 'argmin', 'dim'), keepdim, 'argmin');
     return this.neg().detach().argmax(dim, keepdim);
   }
 
@@ -531,10 +594,14 @@ export class Tensor {
   cumsum(dim: number): Tensor { return ops.cumsum(this, dim); }
 
   /** Row-wise category indices drawn in proportion to these non-negative weights (torch.multinomial). */
-  multinomial(numSamples: number, replacement = false): Tensor { return ops.multinomial(this, numSamples, replacement); }
+  multinomial(numSamples: number, replacement = false): Tensor {
+    intArg(numSamples, 'multinomial', 'numSamples'); optionalBoolArg(replacement, 'multinomial', 'replacement');
+    return ops.multinomial(this, numSamples, replacement);
+  }
 
   /** Variance over `dim`, dividing by (n − correction): correction 1 is the unbiased estimate. */
   var(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    reductionArgs(dim, keepdim, 'var'); numberArg(correction, 'var', 'correction');
     const count = this.axes(dim, 'var').reduce((n, a) => n * this.shape[a], 1);
     const centered = this.sub(this.mean(dim, true));
     return centered.mul(centered).sum(dim, keepdim).div(Math.max(count - correction, 0));
@@ -542,20 +609,23 @@ export class Tensor {
 
   /** Standard deviation: √var (see var for `correction`); its gradient is 0 where it is 0, as in PyTorch. */
   std(dim?: number | number[], keepdim = false, correction = 1): Tensor {
+    reductionArgs(dim, keepdim, 'std'); numberArg(correction, 'std', 'correction');
     return apply(new F.Std(this.axes(dim, 'std'), keepdim, correction), this);
   }
 
   // ---- movement ---------------------------------------------------------------------------------
 
-  /** Same values in a new shape; one entry may be −1 (inferred). Copies only when the layout requires it. */
-  reshape(shape: number[]): Tensor {
+  /** Same values in a new shape, `reshape(3, 2)` or `reshape([3, 2])`; one entry may be −1 (inferred). Copies only when the layout requires it. */
+  reshape(...sizes: number[] | [readonly number[]]): Tensor {
+    const shape = sizesArg(sizes, 'reshape', 'shape');
     const resolved = inferShape(shape, this.numel(), this.shape);
     if (shapesEqual(resolved, this.shape)) return this;
     return apply(new F.Reshape(resolved), this);
   }
 
-  /** Like reshape, but never copies: throws when the layout does not allow a view. */
-  view(shape: number[]): Tensor {
+  /** Like reshape (`view(3, 2)` or `view([3, 2])`), but never copies: throws when the layout does not allow a view. */
+  view(...sizes: number[] | [readonly number[]]): Tensor {
+    const shape = sizesArg(sizes, 'view', 'shape');
     const out = this.reshape(shape);
     if (!out.data.sharesStorageWith(this.data)) {
       throw new Error(`view: a tensor of shape ${formatShape(this.shape)} with strides ${formatShape(this.data.strides)} cannot be viewed as ${formatShape(shape)}; use reshape(), which copies`);
@@ -563,13 +633,15 @@ export class Tensor {
     return out;
   }
 
-  /** Reorders the dims: dim i of the result is dim `dims[i]` of this (a view). */
-  permute(dims: number[]): Tensor {
+  /** Reorders the dims, `permute(1, 0)` or `permute([1, 0])`: dim i of the result is dim `dims[i]` of this (a view). */
+  permute(...order: number[] | [readonly number[]]): Tensor {
+    const dims = sizesArg(order, 'permute', 'dims');
     return apply(new F.Permute(dims.map((d) => normalizeAxis(d, this.ndim, 'permute'))), this);
   }
 
   /** Swaps two dims (a view). */
   transpose(dim0: number, dim1: number): Tensor {
+    intArg(dim0, 'transpose', 'dim0'); intArg(dim1, 'transpose', 'dim1');
     const order = this.shape.map((_, i) => i);
     const a = normalizeAxis(dim0, this.ndim, 'transpose');
     const b = normalizeAxis(dim1, this.ndim, 'transpose');
@@ -582,8 +654,9 @@ export class Tensor {
     return this.permute(this.shape.map((_, i) => this.ndim - 1 - i));
   }
 
-  /** Repeats size-1 dims (and adds leading dims) to reach `shape`; −1 keeps a dim. A view. */
-  expand(shape: number[]): Tensor {
+  /** Repeats size-1 dims (and adds leading dims) to reach `shape`, `expand(2, 3)` or `expand([2, 3])`; −1 keeps a dim. A view. */
+  expand(...sizes: number[] | [readonly number[]]): Tensor {
+    const shape = sizesArg(sizes, 'expand', 'shape');
     const lead = shape.length - this.ndim;
     if (lead < 0) throw new RangeError(`expand: cannot expand ${formatShape(this.shape)} to fewer dims ${formatShape(shape)}`);
     shape.forEach((d, i) => {
@@ -599,6 +672,7 @@ export class Tensor {
 
   /** Removes `dim` (or each of several dims) if it has size 1, or every size-1 dim when `dim` is left out. */
   squeeze(dim?: number | number[]): Tensor {
+    optionalDimsArg(dim, 'squeeze', 'dim');
     if (Array.isArray(dim)) return ops.squeezeDims(this, dim);
     if (dim === undefined) return this.reshape(this.shape.filter((d) => d !== 1));
     const axis = normalizeAxis(dim, this.ndim, 'squeeze');
@@ -608,6 +682,7 @@ export class Tensor {
 
   /** Inserts a size-1 dim at `dim` (−1 appends); with several dims, they are the new dims' places in the result. */
   unsqueeze(dim: number | number[]): Tensor {
+    dimsArg(dim, 'unsqueeze', 'dim');
     if (Array.isArray(dim)) return ops.unsqueezeDims(this, dim);
     const axis = normalizeAxis(dim, this.ndim + 1, 'unsqueeze');
     const shape = this.shape;
@@ -617,6 +692,7 @@ export class Tensor {
 
   /** Merges dims startDim..endDim into one. */
   flatten(startDim = 0, endDim = -1): Tensor {
+    intArg(startDim, 'flatten', 'startDim'); intArg(endDim, 'flatten', 'endDim');
     if (this.ndim === 0) return this.reshape([1]);
     const start = normalizeAxis(startDim, this.ndim, 'flatten');
     const end = normalizeAxis(endDim, this.ndim, 'flatten');
@@ -630,6 +706,7 @@ export class Tensor {
    * torch.nn.functional.pad: [left, right] pads the last dim, [left, right, top, bottom] the last two.
    */
   pad(pads: number[], value = 0): Tensor {
+    padArgs(pads, 'pad'); numberArg(value, 'pad', 'value');
     if (pads.length % 2 !== 0 || pads.length / 2 > this.ndim) {
       throw new RangeError(`pad: expected pairs for at most ${this.ndim} dims, got ${pads.length} numbers`);
     }
@@ -640,13 +717,15 @@ export class Tensor {
 
   /** `length` cells of `dim` starting at `start` (a view). */
   narrow(dim: number, start: number, length: number): Tensor {
+    intArg(dim, 'narrow', 'dim'); intArg(start, 'narrow', 'start'); intArg(length, 'narrow', 'length');
     const axis = normalizeAxis(dim, this.ndim, 'narrow');
     const first = start < 0 ? start + this.shape[axis] : start;
     return apply(new F.Shrink(this.shape.map((d, i): [number, number] => (i === axis ? [first, first + length] : [0, d]))), this);
   }
 
-  /** Reverses the order along each of `dims` (a view with negative strides). */
-  flip(dims: number[]): Tensor {
+  /** Reverses the order along each of `dims`, `flip(0, 1)` or `flip([0, 1])` (a view with negative strides). */
+  flip(...dimList: number[] | [readonly number[]]): Tensor {
+    const dims = sizesArg(dimList, 'flip', 'dims');
     const axes = dims.map((d) => normalizeAxis(d, this.ndim, 'flip'));
     return apply(new F.Stride(this.shape.map((_, i) => (axes.includes(i) ? -1 : 1))), this);
   }
@@ -656,6 +735,7 @@ export class Tensor {
    * null keeps the whole dim, [start, stop, step] keeps start:stop:step (negative start/stop count from the end).
    */
   slice(...specs: SliceSpec[]): Tensor {
+    sliceSpecsArg(specs, 'slice');
     if (specs.length > this.ndim) throw new RangeError(`slice: ${specs.length} indices for a tensor of rank ${this.ndim}`);
     const ranges = this.shape.map((d): [number, number] => [0, d]);
     const steps = this.shape.map(() => 1);
@@ -692,10 +772,14 @@ export class Tensor {
   at(...indices: IndexItem[]): Tensor { return indexing.at(this, indices); }
 
   /** PyTorch's `index_put`: a copy with `this[indices] = values` (broadcast), or `+=` with accumulate; differentiable in both. */
-  indexPut(indices: IndexItem[], values: Tensor | number, accumulate = false): Tensor { return indexing.indexPut(this, indices, values, accumulate); }
+  indexPut(indices: IndexItem[], values: Tensor | number, accumulate = false): Tensor {
+    optionalBoolArg(accumulate, 'indexPut', 'accumulate');
+    return indexing.indexPut(this, indices, values, accumulate);
+  }
 
   /** PyTorch's `a[indices] = values` (`index_put_`), in place: allowed where the other in-place ops are. */
   indexPut_(indices: IndexItem[], values: Tensor | number, accumulate = false): this {
+    optionalBoolArg(accumulate, 'indexPut_', 'accumulate');
     indexing.indexPutInPlace(this, indices, values, accumulate);
     return this;
   }
@@ -707,7 +791,7 @@ export class Tensor {
   /** torch.scatter: a copy with this[i][index[i][j]] = src[i][j] for dim 1 (src may be a number). */
   scatter(dim: number, index: Tensor, src: Tensor | number): Tensor { return indexing.scatter(this, dim, index, src, false); }
   /** torch.scatter_add: a copy with this[i][index[i][j]] += src[i][j] for dim 1 (repeated indices add up). */
-  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatter(this, dim, index, src, true); }
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor { return indexing.scatter(this, dim, index, tensorArg(src, 'scatterAdd', 'src'), true); }
 
   /**
    * Joins tensors along an existing dim; all other dims must match. Each piece is written into its
@@ -715,6 +799,7 @@ export class Tensor {
    */
   static cat(tensors: Tensor[], dim = 0): Tensor {
     if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('cat: expected a non-empty list of tensors');
+    tensorListArg(tensors, 'cat', 'tensors'); intArg(dim, 'cat', 'dim');
     tensors.forEach((t, k) => {
       if (!(t instanceof Tensor)) throw new TypeError(`cat: tensors[${k}] is not a Tensor`);
     });
@@ -733,6 +818,7 @@ export class Tensor {
   /** Joins tensors of one shape along a new dim (each is viewed with a size-1 dim there, then cat). */
   static stack(tensors: Tensor[], dim = 0): Tensor {
     if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError('stack: expected a non-empty list of tensors');
+    tensorListArg(tensors, 'stack', 'tensors'); intArg(dim, 'stack', 'dim');
     const axis = normalizeAxis(dim, tensors[0].ndim + 1, 'stack');
     tensors.forEach((t, k) => {
       if (!(t instanceof Tensor)) throw new TypeError(`stack: tensors[${k}] is not a Tensor`);
@@ -747,13 +833,14 @@ export class Tensor {
   split(sizeOrSections: number | number[], dim = 0): Tensor[] { return ops.split(this, sizeOrSections, dim); }
   /** At most `chunks` pieces of equal size along `dim` (the last may be smaller; views). */
   chunk(chunks: number, dim = 0): Tensor[] { return ops.chunk(this, chunks, dim); }
-  /** Tiles the tensor `sizes[i]` times along dim i; extra leading sizes add dims (torch.Tensor.repeat). */
-  repeat(...sizes: number[]): Tensor { return ops.repeat(this, sizes); }
+  /** Tiles the tensor `sizes[i]` times along dim i, `repeat(2, 1)` or `repeat([2, 1])`; extra leading sizes add dims (torch.Tensor.repeat). */
+  repeat(...sizes: number[] | [readonly number[]]): Tensor { return ops.repeat(this, sizesArg(sizes, 'repeat', 'sizes')); }
 
   // ---- linear algebra ---------------------------------------------------------------------------
 
   /** Matrix product with torch.matmul's rules: 1-D operands get a dim added and removed; batch dims broadcast. */
   matmul(other: Tensor): Tensor {
+    tensorArg(other, 'matmul', 'other');
     if (this.ndim === 0 || other.ndim === 0) {
       throw new RangeError(`matmul: both operands need at least 1 dim, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
@@ -771,6 +858,7 @@ export class Tensor {
 
   /** Inner product of two 1-D tensors of one length. */
   dot(other: Tensor): Tensor {
+    tensorArg(other, 'dot', 'other');
     if (this.ndim !== 1 || other.ndim !== 1 || this.shape[0] !== other.shape[0]) {
       throw new RangeError(`dot: expected two 1-D tensors of one length, got ${formatShape(this.shape)} and ${formatShape(other.shape)}`);
     }
@@ -792,6 +880,7 @@ export class Tensor {
 
   /** x·Wᵀ + b, with weight [out, in] as in torch.nn.functional.linear. */
   linear(weight: Tensor, bias?: Tensor): Tensor {
+    tensorArg(weight, 'linear', 'weight'); bias = optionalTensorArg(bias, 'linear', 'bias');
     const out = this.matmul(weight.T);
     return bias ? out.add(bias) : out;
   }
@@ -800,23 +889,27 @@ export class Tensor {
 
   /** e^x / Σ e^x along `dim` (the max is subtracted first, for stability). */
   softmax(dim: number): Tensor {
+    intArg(dim, 'softmax', 'dim');
     const e = this.sub(this.max(dim, true).detach()).exp();
     return e.div(e.sum(dim, true));
   }
 
   /** x − log Σ e^x along `dim`, computed stably. */
   logSoftmax(dim: number): Tensor {
+    intArg(dim, 'logSoftmax', 'dim');
     const shifted = this.sub(this.max(dim, true).detach());
     return shifted.sub(shifted.exp().sum(dim, true).log());
   }
 
   /** 2-D convolution of [B, C, H, W] with weight [O, C/groups, kh, kw] and an optional bias [O]. */
   conv2d(weight: Tensor, bias?: Tensor, args: Conv2dArgs = {}): Tensor {
-    const groups = args.groups ?? 1;
-    const stride = pair(args.stride ?? 1, 'stride');
-    const padding = pair(args.padding ?? 0, 'padding');
-    const dilation = pair(args.dilation ?? 1, 'dilation');
+    tensorArg(weight, 'conv2d', 'weight'); bias = optionalTensorArg(bias, 'conv2d', 'bias'); optionsArg(args, 'conv2d', 'args');
+    const groups = intArg(args.groups ?? 1, 'conv2d', 'groups');
+    const stride = pairArg(args.stride ?? 1, 'conv2d', 'stride', 1);
+    const padding = pairArg(args.padding ?? 0, 'conv2d', 'padding', 0);
+    const dilation = pairArg(args.dilation ?? 1, 'conv2d', 'dilation', 1);
     checkConvShapes(this.shape, weight.shape, groups);
+    checkConvOutput(this.shape, weight.shape, stride, padding, dilation);
     if (bias && (bias.ndim !== 1 || bias.shape[0] !== weight.shape[0])) {
       throw new RangeError(`conv2d: bias shape ${formatShape(bias.shape)} does not match ${weight.shape[0]} output channels`);
     }
@@ -829,7 +922,7 @@ export class Tensor {
     const { windows, cellAxes } = this.poolWindows('maxPool2d', kernel, stride, padding, -Infinity);
     // PickMax, not max: PyTorch sends a window's gradient to one cell, the first maximum, even on ties,
     // and never to padding (1 marks the input's own cells, found by pooling ones padded with 0).
-    const padded = pair(padding, 'padding').some((p) => p > 0);
+    const padded = pairArg(padding, 'maxPool2d', 'padding', 0).some((p) => p > 0);
     const ownCells = padded ? Tensor.onesLike(this).poolWindows('maxPool2d', kernel, stride, padding, 0).windows.data : undefined;
     return apply(new F.PickMax(windows.axes(cellAxes, 'maxPool2d'), false, ownCells), windows);
   }
@@ -842,6 +935,7 @@ export class Tensor {
 
   /** Zeroes each value with probability p and scales the rest by 1/(1−p); the identity when not training. */
   dropout(p = 0.5, training = true): Tensor {
+    numberArg(p, 'dropout', 'p'); optionalBoolArg(training, 'dropout', 'training');
     if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
     if (!training || p === 0) return this;
     if (p === 1) return this.mul(0);
@@ -853,41 +947,46 @@ export class Tensor {
 
   /** Cross-entropy of logits [N, C] against class indices [N], with optional label smoothing. */
   crossEntropy(target: Tensor, options: { reduction?: Reduction; labelSmoothing?: number } = {}): Tensor {
-    const smoothing = options.labelSmoothing ?? 0;
+    lossArgs(target, options, 'crossEntropy');
+    const smoothing = numberArg(options.labelSmoothing ?? 0, 'crossEntropy', 'options.labelSmoothing');
     if (!(smoothing >= 0 && smoothing <= 1)) throw new RangeError(`crossEntropy: labelSmoothing must be in [0, 1], got ${smoothing}`);
     const logProbs = this.checkClassInput('crossEntropy').logSoftmax(1);
     let losses = pickClass(logProbs, target, 'crossEntropy').neg();
     if (smoothing > 0) losses = losses.mul(1 - smoothing).sub(logProbs.mean(1).mul(smoothing));
-    return reduceLoss(losses, options.reduction);
+    return reduceLoss(losses, options.reduction, 'crossEntropy');
   }
 
   /** Negative log-likelihood of log-probabilities [N, C] against class indices [N]. */
   nllLoss(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
-    return reduceLoss(pickClass(this.checkClassInput('nllLoss'), target, 'nllLoss').neg(), options.reduction);
+    lossArgs(target, options, 'nllLoss');
+    return reduceLoss(pickClass(this.checkClassInput('nllLoss'), target, 'nllLoss').neg(), options.reduction, 'nllLoss');
   }
 
   /** Mean squared error against a target of the same shape. */
   mseLoss(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    lossArgs(target, options, 'mseLoss');
     this.checkSameShape(target, 'mseLoss');
     const diff = this.sub(target);
-    return reduceLoss(diff.mul(diff), options.reduction);
+    return reduceLoss(diff.mul(diff), options.reduction, 'mseLoss');
   }
 
   /** −[t·ln p + (1−t)·ln(1−p)] for probabilities p; logs are clamped at −100 as in PyTorch (see `BinaryCrossEntropy`). */
   binaryCrossEntropy(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    lossArgs(target, options, 'binaryCrossEntropy');
     this.checkSameShape(target, 'binaryCrossEntropy');
     this.data.toFlat().forEach((p, i) => {
       if (!(p >= 0 && p <= 1)) {
         throw new RangeError(`binaryCrossEntropy: input ${p} at position ${i} is not a probability in [0, 1]; for logits use binaryCrossEntropyWithLogits`);
       }
     });
-    return reduceLoss(apply(new F.BinaryCrossEntropy(), this, target), options.reduction);
+    return reduceLoss(apply(new F.BinaryCrossEntropy(), this, target), options.reduction, 'binaryCrossEntropy');
   }
 
   /** Binary cross-entropy on logits x, computed stably; its gradient is σ(x) − t (see `BinaryCrossEntropyWithLogits`). */
   binaryCrossEntropyWithLogits(target: Tensor, options: { reduction?: Reduction } = {}): Tensor {
+    lossArgs(target, options, 'binaryCrossEntropyWithLogits');
     this.checkSameShape(target, 'binaryCrossEntropyWithLogits');
-    return reduceLoss(apply(new F.BinaryCrossEntropyWithLogits(), this, target), options.reduction);
+    return reduceLoss(apply(new F.BinaryCrossEntropyWithLogits(), this, target), options.reduction, 'binaryCrossEntropyWithLogits');
   }
 
   // ---- in place (PyTorch's trailing underscore) ---------------------------------------------------
@@ -901,17 +1000,18 @@ export class Tensor {
   /** this /= other, in place. */
   div_(other: Tensor | number): this { return this.inPlace('div_', other); }
   /** Copies `source`'s values (broadcast to this shape) into this tensor. */
-  copy_(source: Tensor): this { return this.inPlace('copy_', source); }
+  copy_(source: Tensor): this { return this.inPlace('copy_', tensorArg(source, 'copy_', 'source')); }
   /** Sets every value to `value` (a number, or a one-element tensor whose gradient is the sum), in place. */
-  fill_(value: number | Tensor): this { return this.inPlace('fill_', value); }
+  fill_(value: number | Tensor): this { return this.inPlace('fill_', tensorOrNumberArg(value, 'fill_', 'value')); }
   /** Sets every value to 0, in place. */
   zero_(): this { return this.fill_(0); }
 
   // ---- helpers ----------------------------------------------------------------------------------
 
-  /** A number becomes a one-element constant; a tensor stays as it is. */
-  private lift(other: Tensor | number): Tensor {
-    return typeof other === 'number' ? new Tensor(TensorData.const(other, [])) : other;
+  /** A number becomes a one-element constant; a tensor stays as it is; anything else is refused, naming `op`. */
+  private lift(other: Tensor | number, op: string, arg = 'other'): Tensor {
+    const value = tensorOrNumberArg(other, op, arg);
+    return typeof value === 'number' ? new Tensor(TensorData.const(value, [])) : value;
   }
 
   /** Expands (as a view) to `shape`, adding leading dims; the shapes must be broadcast-compatible. */
@@ -922,13 +1022,13 @@ export class Tensor {
   }
 
   private binary(fn: F.Function, other: Tensor | number, op: string): Tensor {
-    const right = this.lift(other);
+    const right = this.lift(other, op);
     const shape = broadcastShapes(this.shape, right.shape, op);
     return apply(fn, this.broadcastTo(shape), right.broadcastTo(shape));
   }
 
   private compare(other: Tensor | number, op: string, test: (a: TensorData, b: TensorData) => TensorData): Tensor {
-    const right = this.lift(other);
+    const right = this.lift(other, op);
     const shape = broadcastShapes(this.shape, right.shape, op);
     const expand = (t: Tensor): TensorData => t.data.reshape([...new Array<number>(shape.length - t.ndim).fill(1), ...t.shape]).expand(shape);
     return new Tensor(test(expand(this), expand(right)));
@@ -962,12 +1062,13 @@ export class Tensor {
   private poolWindows(op: string, kernel: number | [number, number], stride: number | [number, number] | undefined,
     padding: number | [number, number], padValue: number): { windows: Tensor; cellAxes: number[] } {
     if (this.ndim < 2) throw new RangeError(`${op}: expected at least 2 dims ([..., H, W]), got ${formatShape(this.shape)}`);
-    const k = pair(kernel, 'kernel');
-    const s = pair(stride ?? kernel, 'stride');
-    const [ph, pw] = pair(padding, 'padding');
+    const k = pairArg(kernel, op, 'kernel', 1);
+    const s = pairArg(stride ?? kernel, op, 'stride', 1);
+    const [ph, pw] = pairArg(padding, op, 'padding', 0);
     if (ph > k[0] / 2 || pw > k[1] / 2) throw new RangeError(`${op}: padding ${formatShape([ph, pw])} must be at most half the kernel ${formatShape(k)}`);
     const r = this.ndim;
     const [h, w] = this.shape.slice(r - 2);
+    checkPoolOutput(op, [h + 2 * ph, w + 2 * pw], k, [h, w]);
     const [rows, cols] = [Math.floor(h / k[0]), Math.floor(w / k[1])];
     if (ph === 0 && pw === 0 && s[0] === k[0] && s[1] === k[1] && rows > 0 && cols > 0) {
       const tiles = rows * k[0] === h && cols * k[1] === w;
@@ -979,7 +1080,7 @@ export class Tensor {
   }
 
   private inPlace(op: InPlaceOp, other: Tensor | number): this {
-    inPlace(this, op, this.lift(other));
+    inPlace(this, op, this.lift(other, op));
     return this;
   }
 
@@ -1025,10 +1126,21 @@ function inferShape(shape: number[], count: number, from: Shape): number[] {
   return resolved;
 }
 
-function pair(value: number | [number, number], name: string): [number, number] {
-  const [a, b] = typeof value === 'number' ? [value, value] : value;
-  if (!Number.isInteger(a) || !Number.isInteger(b) || a < 0 || b < 0) throw new RangeError(`${name} must be a non-negative integer or a pair of them, got ${JSON.stringify(value)}`);
-  return [a, b];
+/** The output must have at least one row and column, as PyTorch requires. */
+function checkConvOutput(input: Shape, weight: Shape, stride: [number, number], padding: [number, number], dilation: [number, number]): void {
+  const padded = [0, 1].map((i) => input[2 + i] + 2 * padding[i]);
+  const span = [0, 1].map((i) => dilation[i] * (weight[2 + i] - 1) + 1);
+  if (padded[0] < span[0] || padded[1] < span[1]) {
+    const out = [0, 1].map((i) => Math.max(0, Math.floor((padded[i] - span[i]) / stride[i]) + 1));
+    throw new RangeError(`conv2d: the kernel ${formatShape(weight.slice(2))} with dilation ${formatShape(dilation)} spans ${formatShape(span)}, more than the padded input ${formatShape(padded)}; the output would be ${formatShape(out)}, expected at least 1 row and column`);
+  }
+}
+
+/** A pooling window must fit the (padded) input at least once, as PyTorch requires. */
+function checkPoolOutput(op: string, padded: [number, number], kernel: [number, number], input: [number, number]): void {
+  if (padded[0] < kernel[0] || padded[1] < kernel[1]) {
+    throw new RangeError(`${op}: the kernel ${formatShape(kernel)} is larger than the input ${formatShape(input)} (padded: ${formatShape(padded)}); the output would be empty, expected at least 1 row and column`);
+  }
 }
 
 function checkConvShapes(input: Shape, weight: Shape, groups: number): void {
@@ -1058,21 +1170,11 @@ function pickClass(logProbs: Tensor, target: Tensor, op: string): Tensor {
   return Tensor.where(oneHot, logProbs, 0).sum(1);
 }
 
-function reduceLoss(losses: Tensor, reduction: Reduction = 'mean'): Tensor {
+function reduceLoss(losses: Tensor, reduction: Reduction = 'mean', op: string): Tensor {
   if (reduction === 'mean') return losses.mean();
   if (reduction === 'sum') return losses.sum();
   if (reduction === 'none') return losses;
-  throw new RangeError(`loss: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
-}
-
-/** PyTorch-like text for nested values: 4 decimals, rows aligned under the opening bracket. */
-function formatValues(values: NestedArray, indent: number): string {
-  if (typeof values === 'number') return formatNumber(values);
-  const depthOf = (v: NestedArray): number => (Array.isArray(v) ? 1 + (v.length ? depthOf(v[0]) : 0) : 0);
-  const depth = depthOf(values);
-  if (depth === 1) return `[${(values as number[]).map(formatNumber).join(', ')}]`;
-  const separator = `,${'\n'.repeat(depth - 1)}${' '.repeat(indent + 1)}`;
-  return `[${values.map((row) => formatValues(row, indent + 1)).join(separator)}]`;
+  throw new RangeError(`${op}: reduction must be 'mean', 'sum' or 'none', got ${JSON.stringify(reduction)}`);
 }
 
 /** `backward`'s argument as options: a tensor alone is the gradient. */
@@ -1109,8 +1211,4 @@ function warnMiddle(t: Tensor): void {
     'so the gradients are d(this)/d(leaf), as in PyTorch. Usually backward() belongs on the final result (the loss); ' +
     'detach() the copies you keep for logging. (This warning is shown once.)',
   );
-}
-
-function formatNumber(x: number): string {
-  return Number.isInteger(x) ? `${x}.` : x.toFixed(4);
 }

@@ -5,11 +5,13 @@
  * and patterns that do not factor into a matrix product, run on a JavaScript loop.
  *
  * Every op of ops.ts runs here: the JavaScript loops cover them all, and the WebAssembly kernels
- * are speed-ups for the ops they list (see wasmOps.ts).
+ * are speed-ups for the ops they list (see wasmOps.ts). The index ops (indexSelect, indexAdd) are
+ * the shared row loops of indexRows.ts, writing into a pooled array.
  *
- * May import: ../backend, ../ops, ../shape, ../view, ./arrayPool, ./elementwise, ./gemm, ./wasmOps.
+ * May import: ../backend, ../indexRows, ../ops, ../shape, ../view, ./arrayPool, ./elementwise, ./gemm, ./wasmOps.
  */
 import type { Backend, StridedView } from '../backend';
+import { indexAddRows, indexSelectRows } from '../indexRows';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
 import { numel } from '../shape';
 import { isPacked, reducedShape } from '../view';
@@ -50,4 +52,6 @@ export const fastBackend: Backend = {
   scatter: (target: StridedView, source: StridedView) => {
     if (!scatterWasm(target, source)) js.scatter(target, source);
   },
+  indexSelect: (x: StridedView, rows: Int32Array) => indexSelectRows(x, rows, outputArray(rows.length * numel(x.shape.slice(1)))),
+  indexAdd: indexAddRows,
 };

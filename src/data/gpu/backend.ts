@@ -25,7 +25,7 @@
  * On webasm there is no texture (a `pipeline` webasm kernel returns a Float32Array anyway), so the
  * webasm backend has no `device`: arrays in, arrays out.
  *
- * May import: gpu.js, ../backend, ./compute, ./kernelTable, ./runner, ./scatter, ./textures.
+ * May import: gpu.js, ../backend, ../indexRows, ../shape, ./compute, ./kernelTable, ./runner, ./scatter, ./textures.
  */
 import { GPU, Texture } from 'gpu.js';
 import type { Backend, ComputeOps, DeviceMemory, DeviceView } from '../backend';
@@ -33,6 +33,8 @@ import { computeOps } from './compute';
 import type { GpuMode } from './kernelTable';
 import { KernelRunner, lengthOf, type KernelData, type KernelView } from './runner';
 import { scatterHost, scatterWhole } from './scatter';
+import { indexAddRows, indexSelectRows } from '../indexRows';
+import { numel } from '../shape';
 import type { TextureBuffer, Textures } from './textures';
 
 export { REDUCE_CHUNK, WEBASM_MODULE_CACHE, type GpuMode } from './kernelTable';
@@ -65,6 +67,9 @@ export function createGpuBackend(mode: GpuMode): GpuBackend {
     reduce: (op, x, axes) => result(ops.reduce(op, x, axes)),
     gather: (x) => result(ops.gather(x)),
     scatter: (target, source) => scatterHost(runner, target, source),
+    // The index ops run on the host: a scatter that adds repeated rows has no gpu.js kernel here.
+    indexSelect: (x, rows) => indexSelectRows(x, rows, new Float32Array(rows.length * numel(x.shape.slice(1)))),
+    indexAdd: indexAddRows,
     device: runner.textures ? deviceMemory(runner, runner.textures, ops) : undefined,
   };
 }
