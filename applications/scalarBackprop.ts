@@ -3,12 +3,12 @@
  * checked by hand, then a tiny MLP trained on four points. Everything is a 0-d (scalar) or small
  * tensor, so each number can be followed.
  *
- *   npm run backprop      (writes neuron.svg)
+ *   npm run backprop      (writes out/neuron.svg; out/ is git-ignored)
  *
  * May import: src (the public API).
  */
-import { tensor, Tensor, nn, optim, manualSeed, traceBackward, renderSvg } from '../src';
-import { writeFileSync } from 'fs';
+import { tensor, Tensor, nn, optim, manualSeed, traceBackward, renderSvg, BackwardTrace } from '../src';
+import { mkdirSync, writeFileSync } from 'fs';
 
 export interface NeuronResult {
   output: number;
@@ -24,9 +24,12 @@ export function neuron(): NeuronResult {
   const w1 = tensor(-3, { requiresGrad: true });
   const w2 = tensor(1, { requiresGrad: true });
   const b = tensor(6.8813735870195432, { requiresGrad: true });
-  const n = x1.mul(w1).add(x2.mul(w2)).add(b);
+  const x1w1 = x1.mul(w1);
+  const x2w2 = x2.mul(w2);
+  const x1w1x2w2 = x1w1.add(x2w2);
+  const n = x1w1x2w2.add(b);
   const o = n.tanh();
-  const names = { x1, x2, w1, w2, b, n, o };
+  const names = { x1, x2, w1, w2, b, x1w1, x2w2, x1w1x2w2, n, o }; // every tensor named: each box shows its data and grad
   const trace = traceBackward(() => o.backward());
   const grad = (t: Tensor): number => (t.grad as Tensor).item();
   return {
@@ -59,9 +62,10 @@ async function main(): Promise<void> {
   const result = neuron();
   console.log(`o = tanh(x1·w1 + x2·w2 + b) = ${result.output.toFixed(4)}`);
   console.log('gradients:', Object.entries(result.grads).map(([k, v]) => `${k}=${v.toFixed(4)}`).join(' '));
-  console.log('how backward walked the graph:\n' + result.trace);
-  writeFileSync('neuron.svg', await result.svg);
-  console.log('graph picture written to neuron.svg');
+  console.log(`how backward walked the graph. ${BackwardTrace.legend}\n${result.trace}`);
+  mkdirSync('out', { recursive: true });
+  writeFileSync('out/neuron.svg', await result.svg);
+  console.log('graph picture written to out/neuron.svg');
   const { losses, predictions } = tinyMlp();
   losses.forEach((loss, step) => { if (step % 10 === 0 || step === losses.length - 1) console.log(`step ${step}: loss ${loss.toFixed(4)}`); });
   console.log('predictions for targets [1, -1, -1, 1]:', predictions.map((p) => p.toFixed(3)).join(', '));

@@ -2,12 +2,12 @@
  * A small classifier on a 2-D toy dataset (two interleaved half moons), and a picture of what it
  * learned: the decision boundary as an SVG, with the training points on top.
  *
- *   npm run moons      (writes moons.svg)
+ *   npm run moons      (writes out/moons.svg; out/ is git-ignored)
  *
  * May import: src (the public API).
  */
 import { tensor, Tensor, nn, optim, manualSeed, noGrad } from '../src';
-import { writeFileSync } from 'fs';
+import { mkdirSync, writeFileSync } from 'fs';
 
 /** n points per moon, with Gaussian noise; labels 0 (upper moon) and 1 (lower moon). */
 export function makeMoons(n: number, noise = 0.1, seed = 0): { points: number[][]; labels: number[] } {
@@ -73,8 +73,9 @@ function main(): void {
   const result = trainMoons();
   result.losses.forEach((loss, step) => { if (step % 50 === 0) console.log(`step ${step}: loss ${loss.toFixed(4)}`); });
   console.log(`training accuracy: ${(result.accuracy * 100).toFixed(1)}%`);
-  writeFileSync('moons.svg', result.svg);
-  console.log('decision boundary written to moons.svg');
+  mkdirSync('out', { recursive: true });
+  writeFileSync('out/moons.svg', result.svg);
+  console.log('decision boundary written to out/moons.svg');
 }
 
 if (require.main === module) main();

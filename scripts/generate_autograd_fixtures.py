@@ -16,14 +16,13 @@ copied by an op (x * 1), as PyTorch refuses in-place ops on such leaves; an inpu
 require grad is modified through `detach()` (the same storage), so that the row's input stays a
 leaf that needs no gradient.
 """
-import json
 import os
 import sys
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from generate_fixtures import OUT_DIR, P, U, nograd, record  # noqa: E402
+from generate_fixtures import OUT_DIR, P, U, nograd, write  # noqa: E402
 
 ROWS = []
 
@@ -78,28 +77,8 @@ row('view_read_after_sibling_write', [U(4), U(2)],
     lambda x, y: (lambda h: (lambda a, b: then(a.mul_(y), b.mul(b)))(h[0:2], h[1:3]))(x.mul(1)))
 
 
-def write(filename, rows, description):
-    names = [r[0] for r in rows]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise SystemExit(f'duplicate row names: {dupes}')
-    data = {
-        'description': description,
-        'generator': 'scripts/generate_autograd_fixtures.py',
-        'torch': torch.__version__,
-        'rows': [record(name, specs, fn, True) for name, specs, fn in rows],
-    }
-    path = os.path.join(OUT_DIR, filename)
-    with open(path, 'w') as f:
-        f.write('{\n')
-        for key in ('description', 'generator', 'torch'):
-            f.write(f'  {json.dumps(key)}: {json.dumps(data[key])},\n')
-        f.write('  "rows": [\n')
-        f.write(',\n'.join('    ' + json.dumps(r, separators=(',', ':')) for r in data['rows']))
-        f.write('\n  ]\n}\n')
-    print(f'{path}: {len(rows)} rows, {os.path.getsize(path)} bytes')
-
 
 if __name__ == '__main__':
     os.makedirs(OUT_DIR, exist_ok=True)
-    write('autograd.json', ROWS, 'In-place ops in the graph, for tests/inplace.test.ts: inputs, output, gradOut and input grads of sum(out*gradOut).')
+    write('autograd.json', ROWS, True, 'In-place ops in the graph, for tests/inplace.test.ts: inputs, output, gradOut and input grads of sum(out*gradOut).',
+          generator='scripts/generate_autograd_fixtures.py')

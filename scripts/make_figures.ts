@@ -10,7 +10,7 @@
  *
  * The pictures must not depend on what ran before. Tensor ids count every tensor made in the process,
  * so each figure names all its tensors (unnamed ones become #1, #2, ... in creation order) and
- * `stableIds` renumbers the Graphviz node names (t<id>, f<id>) in order of appearance. Random weights
+ * `stableIds` renumbers the Graphviz node names (t<id>, f<id>, cluster_c<id>) in order of appearance. Random weights
  * come from `manualSeed`.
  *
  * May import: src (the public API), node's fs and path.
@@ -36,10 +36,10 @@ function nameEverything(root: Tensor, names: Record<string, Tensor>): Record<str
   return { ...names, ...Object.fromEntries(rest.map((item, i) => [`#${i + 1}`, item])) };
 }
 
-/** Renumbers Graphviz's node names t<id> and f<id> in order of first appearance. */
+/** Renumbers Graphviz's node names t<id> and f<id>, and composite boxes cluster_c<id>, in order of first appearance. */
 export function stableIds(svg: string): string {
   const renamed = new Map<string, string>();
-  return svg.replace(/\b([tf])(\d+)\b/g, (name: string, kind: string) => {
+  return svg.replace(/\b(cluster_c|[tf])(\d+)\b/g, (name: string, kind: string) => {
     if (!renamed.has(name)) renamed.set(name, `${kind}${renamed.size + 1}`);
     return renamed.get(name) as string;
   });

@@ -16,7 +16,13 @@ describe('applications/scalarBackprop', () => {
     expect(grads.w2).toBeCloseTo(0, 4);    // x2 · 0.5
     expect(grads.b).toBeCloseTo(0.5, 4);
     expect(trace).toMatch(/leaf +x1 \(leaf\): grad \[\] \[-1\.5\]/);
-    expect(await svg).toContain('<svg');
+    expect(trace).toMatch(/fire +o \(TanhBackward\): grad \[\] \[1\]/); // the op written, not its parts
+    const picture = await svg;
+    expect(picture).toContain('<svg');
+    expect(picture).toContain('>TanhBackward</text>');
+    expect(picture).toContain('>x1w1 []</text>');
+    expect(picture).toContain('>data &#45;6</text>'); // x1·w1
+    expect(picture).toContain('>grad 0.5</text>');    // do/dn
   });
 
   it('fits the four points with a tiny MLP', () => {

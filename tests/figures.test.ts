@@ -6,7 +6,7 @@
  *   npx tsc -p tsconfig.json && node build/scripts/make_figures.js
  *
  * Also checks that the printed trace next to the worked example of docs/autograd.md is what the
- * program prints, and that every figure is shown on some page.
+ * program prints, that every figure is shown on some page, and that none is wider than a page.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -39,6 +39,12 @@ describe('docs/figures/', () => {
     const again = await makeFigures();
     expect(again.map((f) => f.svg)).toEqual(figures.map((f) => f.svg));
   }, 60_000);
+
+  it('are each readable at a page\'s width: at most 600 pt (800 px) wide', () => {
+    const tooWide = figures.map(({ file, svg }) => ({ file, width: Number(/<svg width="([\d.]+)pt"/.exec(svg)?.[1]) }))
+      .filter(({ width }) => !(width <= 600));
+    expect(tooWide).toEqual([]);
+  });
 
   it('are each shown on a page of docs/', () => {
     const pages = fs.readdirSync(path.join(repoRoot, 'docs')).filter((f) => f.endsWith('.md'))

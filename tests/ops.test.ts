@@ -10,8 +10,8 @@
 import { Tensor, manualSeed } from '../src';
 import { referenceBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
-import { defaultTolerance, expectClose, loadFixture, tableMismatch, type Tolerance } from './helpers/fixtures';
-import { analyticGrads, gradcheck, makeTensor, unpack, type TensorFn } from './helpers/gradcheck';
+import { defaultTolerance, loadFixture, tableMismatch, type Tolerance } from './helpers/fixtures';
+import { expectRowMatches, unpack, type TensorFn } from './helpers/gradcheck';
 
 /** The tsgrad side of each fixture row; inputs arrive in the fixture's order. */
 const opTable: Record<string, TensorFn> = {
@@ -254,21 +254,7 @@ describe.each(backends)('ops on the %s backend', (_name, backend) => {
   it.each(rows.map((row) => [row.name, row] as const))('%s', (name, row) => {
     const fn = opTable[name];
     if (fn === undefined) throw new Error(`no tsgrad lambda for fixture row ${name}`);
-    const tol = tolerances[name] ?? defaultTolerance;
-
-    if (row.gradOut === undefined || row.grads === undefined) {
-      const out = fn(...row.inputs.map((x) => makeTensor(x.values, x.shape, x.requiresGrad)));
-      expectClose(`${name}: output`, unpack(out), row.output, tol);
-      return;
-    }
-
-    const { output, grads } = analyticGrads(fn, row.inputs, row.gradOut);
-    expectClose(`${name}: output`, output, row.output, tol);
-    row.grads.forEach((expected, i) => {
-      if (expected === null) expect(grads[i]).toBeNull();
-      else expectClose(`${name}: grad of input ${i}`, grads[i] ?? { shape: [], values: [] }, expected, tol);
-    });
-    gradcheck(name, fn, row.inputs, row.gradOut, grads);
+    expectRowMatches(row, fn, { tol: tolerances[name] ?? defaultTolerance });
   });
 
   // ---- random ops: no PyTorch row (different generators), checked statistically ----------

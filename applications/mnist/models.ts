@@ -8,6 +8,9 @@
  *   medium: 28 → conv5 28 → pool 14 → conv5 14 → pool 7:  32·7·7 = 1568 features
  *   large:  28 → conv3 28 → pool 14 → conv3 14 → pool 7:  64·7·7 = 3136 features
  *
+ * Each model also gives its forward in PyTorch (`torchForward`), so that `nn.exportToTorch` can
+ * write the equivalent torch.nn.Module (learnMnist --export; docs/pytorch.md).
+ *
  * May import: src (tsgrad's public API).
  */
 import { nn, type Tensor } from '../../src';
@@ -22,6 +25,16 @@ export class SmallNet extends nn.Module {
     x = this.conv1.forward(x).relu().maxPool2d(2);
     x = this.conv2.forward(x).relu().maxPool2d(2);
     return this.fc.forward(x.flatten(1));
+  }
+
+  /** The same forward in PyTorch, for nn.exportToTorch. */
+  torchForward(): string[] {
+    return [
+      'def forward(self, x):',
+      '    x = F.max_pool2d(F.relu(self.conv1(x)), 2)',
+      '    x = F.max_pool2d(F.relu(self.conv2(x)), 2)',
+      '    return self.fc(torch.flatten(x, 1))',
+    ];
   }
 }
 
@@ -38,6 +51,17 @@ export class MediumNet extends nn.Module {
     x = this.fc1.forward(x.flatten(1)).relu();
     return this.fc2.forward(x);
   }
+
+  /** The same forward in PyTorch, for nn.exportToTorch. */
+  torchForward(): string[] {
+    return [
+      'def forward(self, x):',
+      '    x = F.max_pool2d(F.relu(self.conv1(x)), 2)',
+      '    x = F.max_pool2d(F.relu(self.conv2(x)), 2)',
+      '    x = F.relu(self.fc1(torch.flatten(x, 1)))',
+      '    return self.fc2(x)',
+    ];
+  }
 }
 
 /** Wider 3x3 convs with batch norm, dropout before the classifier: about 420,000 parameters. */
@@ -52,6 +76,11 @@ export class LargeNet extends nn.Module {
 
   forward(x: Tensor): Tensor {
     return this.classifier.forward(this.features.forward(x));
+  }
+
+  /** The same forward in PyTorch, for nn.exportToTorch. */
+  torchForward(): string[] {
+    return ['def forward(self, x):', '    return self.classifier(self.features(x))'];
   }
 }
 

@@ -75,33 +75,34 @@ export class PickMax extends Reduction {
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;
-    return [this.kept(grad).expand(x.shape).mul(this.picked(x, out))];
-  }
-  /** 1 at the picked cell of each reduced group, 0 elsewhere. */
-  private picked(x: TensorData, out: TensorData): TensorData {
-    // Usually every group has one candidate not below its max: that cell is the pick, and no score is needed.
-    // (A NaN max leaves no cell below it, so a group with a NaN has one such cell only when it has one cell.)
-    const below = x.cmplt(out.expand(x.shape));
-    const notBelow = this.candidates ? this.candidates.sub(this.candidates.mul(below)) : fill(1, x).sub(below);
-    const counts = notBelow.sum(this.axes);
-    if (counts.size > 0 && counts.amax(counts.shape.map((_, i) => i)).item() === 1) return notBelow;
     const score = this.pickScore(x, out);
-    // Scores are distinct except −∞, and none is above the best: the picked cell is the one not below it.
-    return fill(1, x).sub(score.cmplt(score.amax(this.axes).expand(x.shape)));
+    // The picked cell is the one whose score is not below its group's best; the others get 0.
+    const notPicked = score.cmplt(score.amax(this.axes).expand(x.shape));
+    return [notPicked.where(fill(0, x), this.kept(grad).expand(x.shape))];
   }
   /**
-   * A score whose largest value is at the picked cell: n + position for NaN (n cells), −position for
-   * a cell not below the max (when the max is NaN that is every cell, but the NaNs score higher), −∞ else.
+   * A score whose largest value is at the picked cell: −i/n for cell i of n not below the max, −1 − i/n
+   * for a cell below it, and (1 + i)/n for a NaN, looked for only when some max is NaN (then no cell is
+   * below it). The scores are distinct in float32 for windows of fewer than 2²² cells. The backward makes
+   * the same five passes over x whether or not windows tie (ReLU's zeros make ties common).
    */
   private pickScore(x: TensorData, out: TensorData): TensorData {
     const cells = this.axes.reduce((n, axis) => n * x.shape[axis], 1);
     const positionShape = x.shape.map((d, i) => (this.axes.includes(i) ? d : 1));
-    // Computed on the small position tensor, then expanded: ops between two expanded operands are slow.
-    const position = TensorData.fromArray(Array.from({ length: cells }, (_, i) => i), positionShape);
-    const maximum = x.cmplt(out.expand(x.shape)).where(fill(-Infinity, x), position.neg().expand(x.shape));
-    const score = isNan(x).where(position.add(fill(cells, position)).expand(x.shape), maximum);
+    // Computed on the small per-position tensor, then expanded: ops between two expanded operands are slow.
+    const fraction = (f: (i: number) => number): TensorData =>
+      TensorData.fromArray(Array.from({ length: cells }, (_, i) => f(i) / cells), positionShape).expand(x.shape);
+    let score = fraction((i) => -i).sub(x.cmplt(out.expand(x.shape)));
+    if (hasNan(out)) score = isNan(x).where(fraction((i) => 1 + i), score);
     return this.candidates ? this.candidates.where(score, fill(-Infinity, x)) : score;
   }
+}
+
+/** True when some cell of x is NaN (one read back to the host). */
+function hasNan(x: TensorData): boolean {
+  // A sum is NaN when a term is (or when +∞ meets −∞): one cheap pass decides for nearly every x.
+  const all = x.shape.map((_, i) => i);
+  return x.size > 0 && Number.isNaN(x.sum(all).item()) && isNan(x).amax(all).item() === 1;
 }
 
 /**

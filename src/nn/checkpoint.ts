@@ -53,9 +53,10 @@ export class CheckpointError extends Error {
   /**
    * @param file the checkpoint's path
    * @param problem what does not fit, and what was expected
+   * @param op the loading function, for the message (nn.loadFromTorch uses it too)
    */
-  constructor(readonly file: string, readonly problem: string) {
-    super(`loadCheckpoint: ${file}: ${problem}`);
+  constructor(readonly file: string, readonly problem: string, op = 'loadCheckpoint') {
+    super(`${op}: ${file}: ${problem}`);
     this.name = 'CheckpointError';
   }
 }

@@ -6,7 +6,7 @@
  *   class Net extends nn.Module { fc = new nn.Linear(784, 10); forward(x: Tensor): Tensor { return this.fc.forward(x); } }
  *
  * Layers: module.ts (Module, Parameter, Buffer, Sequential), layers.ts, activations.ts, losses.ts.
- * Training: init.ts, checkpoint.ts; optimizers and schedulers are in optim/ (exported as `optim`). Files to tensors: data/.
+ * Training: init.ts, checkpoint.ts, torch.ts (export to PyTorch and back); optimizers and schedulers are in optim/ (exported as `optim`). Files to tensors: data/.
  */
 export { Module, Parameter, Buffer, Sequential, type StateDict } from './module';
 export {
@@ -22,3 +22,7 @@ export {
 export * as init from './init';
 export * as data from './data';
 export { saveCheckpoint, loadCheckpoint, CheckpointError, CHECKPOINT_FORMAT, type TrainingState } from './checkpoint';
+export {
+  exportToTorch, loadFromTorch, translateToTorch, stateNames,
+  type TorchForward, type TorchTensorName, type TorchExport, type TorchTranslation,
+} from './torch';

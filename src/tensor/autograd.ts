@@ -30,12 +30,13 @@
  * still reach it is left. The waiting nodes are kept in a heap by id, so each release costs
  * O(log n).
  *
- * May import: src/data, src/function (types only), ./trace, ./tensor (`accumulateGrad`, used at call time only).
+ * May import: src/data, src/function (types only), ./trace, ./doctor (its hooks), ./tensor (`accumulateGrad`, used at call time only).
  */
 import { formatShape, shapesEqual, type TensorData } from '../data';
 import type { Function } from '../function';
 import { accumulateGrad, type Tensor } from './tensor';
 import { activeTrace } from './trace';
+import { checkBackward, noteBackwardRoot } from './doctor';
 
 let created = 0;
 
@@ -119,6 +120,7 @@ export function runBackward(root: GraphNode, rootGrad: TensorData, retainGraph =
   walk.pending.set(root, rootGrad);
   walk.ready.push(root);
   activeTrace()?.record('start', root, rootGrad, root.lock);
+  noteBackwardRoot(root);
   walk.run();
 }
 
@@ -202,6 +204,7 @@ function callBackward(node: GraphNode, grad: TensorData): (TensorData | null)[] 
     );
   }
   const grads = fn.backward(grad);
+  checkBackward(node, grad, grads);
   if (grads.length !== inputs.length) {
     throw new Error(`${fn.name}: backward returned ${grads.length} gradients for ${inputs.length} inputs; return one (or null) per input`);
   }

@@ -7,5 +7,7 @@ export { pairArg, describeValue, type TensorLike, type DType } from './checks';
 export { formatTensor, gradFnSuffix, pythonFloat, pythonTuple } from './format';
 export { noGrad, enableGrad, isGradEnabled } from './gradMode';
 export { toDot, renderSvg, graphColours, graphOf, type GraphPictureOptions } from './graph';
-export { traceBackward, BackwardTrace, graphLabel, type TraceEvent, type TraceKind } from './trace';
+export { traceBackward, BackwardTrace, graphLabel, composite, compositeCallsOf, type CompositeCall, type TraceEvent, type TraceKind } from './trace';
+export { compositeMethods } from './composites';
 export { slice, mask, ellipsis, newAxis, Slice, IndexMask, type IndexItem, type NestedBooleans } from './indexing';
+export { gradcheck, detectAnomaly, isAnomalyEnabled, explainGrad, memoryReport, type GradcheckOptions, type GradcheckReport, type GradcheckWorst, type MemoryReport } from './doctor';

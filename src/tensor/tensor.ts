@@ -6,9 +6,10 @@
  * shape before a binary Function sees them. Nothing here reads or writes raw arrays; values come in
  * and out through TensorData.
  *
- * May import: src/data, src/function, ./autograd, ./gradMode, ./format, ./checks, ./creation, ./inplace,
- * ./indexing and ./ops (whose functions the creation, in-place, indexing and extra-op methods delegate
- * to; checks, creation, inplace, indexing and ops import this file back, used at call time only).
+ * May import: src/data, src/function, ./autograd, ./gradMode, ./doctor and ./trace (their hooks), ./format,
+ * ./checks, ./creation, ./inplace, ./indexing and ./ops (whose functions the creation, in-place, indexing
+ * and extra-op methods delegate to; checks, creation, inplace, indexing and ops import this file back,
+ * used at call time only).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
@@ -21,6 +22,8 @@ import {
 import { formatTensor, gradFnSuffix } from './format';
 import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
+import { checkForward, noteDetached, noteMadeWithoutGrad, noteTensor } from './doctor';
+import { noteComposite } from './trace';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
 import type { IndexItem } from './indexing';
@@ -89,7 +92,9 @@ export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
   const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
+  checkForward(fn, inputs, out.data);
   if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
+  else if (!recording && inputs.some((t) => t.requiresGrad)) noteMadeWithoutGrad(out);
   if (inputs.length === 1 && viewFunctions.some((View) => fn instanceof View)) linkView(out, fn, inputs[0], !recording);
   return out;
 }
@@ -102,6 +107,7 @@ export function graphInputOf(t: Tensor): GraphInput {
 /** A new node that wrote `target`, reading `inputs`; every input node's lock goes up by one. */
 export function recordNode(fn: F.Function, inputs: GraphInput[], target: Tensor, id = nextId()): GraphNode {
   const node = new GraphNode(fn, inputs, target.id, target.shape, target.version, id);
+  noteComposite(node);
   node.countEdges();
   return node;
 }
@@ -135,10 +141,6 @@ let middleWarned = false;
  * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
  * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
  */
-/**
- * A tensor from nested arrays of numbers: `tensor([[1, 2], [3, 4]], { requiresGrad: true })`.
- * Also takes a number, booleans (true is 1) and typed arrays (`tensor(new Float32Array([1, 2]))`).
- */
 export function tensor(values: TensorLike, options: TensorOptions = {}): Tensor {
   return new Tensor(TensorData.fromNested(nestedValuesArg(values, 'tensor')), tensorOptionsArg(options, 'tensor'));
 }
@@ -163,6 +165,7 @@ export class Tensor {
 
   constructor(data: TensorData, options: TensorOptions = {}) {
     this.data = tensorDataArg(data, 'Tensor', 'data');
+    noteTensor(this);
     this.leafRequiresGrad = false;
     this.requiresGrad = tensorOptionsArg(options, 'Tensor').requiresGrad ?? false;
   }
@@ -375,7 +378,9 @@ export class Tensor {
 
   /** A tensor with the same values and no graph: gradients stop here. Shares storage. */
   detach(): Tensor {
-    return new Tensor(this.data);
+    const out = new Tensor(this.data);
+    if (this.requiresGrad) noteDetached(out);
+    return out;
   }
 
   /**

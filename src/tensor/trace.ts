@@ -34,6 +34,13 @@ export interface TraceEvent {
 
 /** What one or more backward passes did, step by step: `traceBackward` returns it. */
 export class BackwardTrace {
+  /** How to read `toString`'s lines, for printing above them. */
+  static readonly legend =
+    'Each line: step. event tensor (the Function that made it): grad <shape> <values>. ' +
+    '`grad [] [1]` is a gradient of shape [] (a single number) whose value is 1. ' +
+    'start: backward begins; arrive: a gradient reaches a tensor, "lock now k" = k more readers must still send theirs; ' +
+    "fire: all arrived, the tensor's Function runs backward with the sum; leaf: added to a leaf's .grad.";
+
   /** The steps, in order. */
   readonly events: TraceEvent[] = [];
 
@@ -70,7 +77,7 @@ export function tensorIdOf(item: GraphInput): number {
 }
 
 /** True when `item` is what `t` is now: its node, or (as a constant) the leaf itself at its present version. */
-function isCurrent(item: GraphInput, t: Tensor): boolean {
+export function isCurrent(item: GraphInput, t: Tensor): boolean {
   if (isNode(item)) return t.node === item;
   return isConstant(item) && t.id === item.tensorId && t.node === null && t.version === item.version;
 }
@@ -107,4 +114,42 @@ export function traceBackward(fn: () => void): BackwardTrace {
     active = previous;
   }
   return trace;
+}
+
+// ---- composites -------------------------------------------------------------------------------
+
+/** One call of a composite (a Tensor method made of other ops), e.g. the 3rd `logSoftmax` call. */
+export interface CompositeCall {
+  /** The method's name. */
+  readonly name: string;
+  /** A number of its own, so that two calls of one method are told apart. */
+  readonly id: number;
+}
+
+const openCalls: CompositeCall[] = [];
+let callsMade = 0;
+/** For each node made inside composite calls: those calls, outermost first. */
+const callsOfNode = new WeakMap<GraphNode, readonly CompositeCall[]>();
+
+/**
+ * Runs `body` as one call of the composite `name`: the nodes it records are drawn together in a box
+ * labelled `name` (see graph.ts). Returns what `body` returns.
+ */
+export function composite<T>(name: string, body: () => T): T {
+  openCalls.push({ name, id: ++callsMade });
+  try {
+    return body();
+  } finally {
+    openCalls.pop();
+  }
+}
+
+/** Called when a node is recorded: remembers the composite calls it was made in. */
+export function noteComposite(node: GraphNode): void {
+  if (openCalls.length > 0) callsOfNode.set(node, [...openCalls]);
+}
+
+/** The composite calls a node was made in, outermost first (empty for a node made directly). */
+export function compositeCallsOf(node: GraphNode): readonly CompositeCall[] {
+  return callsOfNode.get(node) ?? [];
 }

@@ -1,13 +1,13 @@
 /**
- * Finite-difference gradient checks of tsgrad against itself.
+ * Finite-difference gradient checks of tsgrad against itself, with the package's `gradcheck`.
  *
- * The objective is L = Σ out · gradOut, computed in float64 from the output's `toArray()` values, so
- * ∂L/∂x is exactly what `out.backward(gradOut)` puts in `x.grad`. Each input cell x is moved to the
+ * The objective is L = Σ out · gradOut, computed in float64 from the output's values, so ∂L/∂x is
+ * exactly what `out.backward(gradOut)` puts in `x.grad`. `gradcheck` moves each input cell x to the
  * float32 neighbours of x ± eps and ∂L/∂x ≈ (L(x+) − L(x−)) / (x+ − x−) (central differences, using the
  * step that float32 storage actually took).
  */
-import { Tensor, TensorData } from '../../src';
-import { expectClose, flatten, type FixtureInput, type Packed, type Tolerance } from './fixtures';
+import { gradcheck as packageGradcheck, Tensor, TensorData } from '../../src';
+import { defaultTolerance, expectClose, flatten, type FixtureInput, type FixtureRow, type Packed, type Tolerance } from './fixtures';
 
 export const gradcheckEps = 1e-3;
 
@@ -33,17 +33,6 @@ export function unpack(t: Tensor): Packed {
   return { shape: [...t.shape], values: flatten(t.toArray()) };
 }
 
-/** Σ out · gradOut in float64. */
-export function objective(out: Tensor, gradOut: Packed): number {
-  const values = flatten(out.toArray());
-  if (values.length !== gradOut.values.length) {
-    throw new RangeError(`objective: output has ${values.length} values, gradOut ${gradOut.values.length}`);
-  }
-  let total = 0;
-  for (let i = 0; i < values.length; i++) total += values[i] * gradOut.values[i];
-  return total;
-}
-
 /** Runs fn on fresh inputs, backpropagates gradOut, and returns the output and each input's grad. */
 export function analyticGrads(fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed): { output: Packed; grads: (Packed | null)[] } {
   const xs = inputs.map((x) => makeTensor(x.values, x.shape, x.requiresGrad));
@@ -59,35 +48,45 @@ export function analyticGrads(fn: TensorFn, inputs: readonly FixtureInput[], gra
   };
 }
 
-/** Central-difference gradients of Σ fn(inputs) · gradOut for the inputs that require grad. */
-export function numericGrads(fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed, eps = gradcheckEps): (Packed | null)[] {
-  const evaluate = (values: readonly number[][]): number =>
-    objective(fn(...values.map((v, i) => makeTensor(v, inputs[i].shape))), gradOut);
-  const base = inputs.map((x) => [...x.values]);
-  return inputs.map((x, i) => {
-    if (!x.requiresGrad) return null;
-    const grad = x.values.map((value, j) => {
-      const plus = Math.fround(value + eps);
-      const minus = Math.fround(value - eps);
-      const at = (v: number): number => {
-        const moved = base.map((b) => b);
-        moved[i] = [...base[i]];
-        moved[i][j] = v;
-        return evaluate(moved);
-      };
-      return (at(plus) - at(minus)) / (plus - minus);
-    });
-    return { shape: [...x.shape], values: grad };
+/**
+ * Fails (throws) when an analytic gradient differs from the finite-difference one of the package's
+ * `gradcheck` (checked along gradOut: one backward, Σ out·gradOut), within `tol`.
+ */
+export function gradcheck(label: string, fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed, analytic: readonly (Packed | null)[], tol = gradcheckTolerance): void {
+  const xs = inputs.map((x) => makeTensor(x.values, x.shape, x.requiresGrad));
+  const report = packageGradcheck(fn, xs, { eps: gradcheckEps, ...tol, gradOutput: makeTensor(gradOut.values, gradOut.shape), raiseException: false });
+  report.numeric.forEach((rows, i) => {
+    const got = analytic[i];
+    if (rows === null) return;
+    if (got === null) throw new Error(`${label}: input ${i} has no analytic gradient`);
+    expectClose(`${label}: gradcheck of input ${i} (analytic vs central differences)`, got, { shape: [...inputs[i].shape], values: rows[0] }, tol);
   });
 }
 
-/** Fails (throws) when an analytic gradient differs from the finite-difference one. */
-export function gradcheck(label: string, fn: TensorFn, inputs: readonly FixtureInput[], gradOut: Packed, analytic: readonly (Packed | null)[], tol = gradcheckTolerance): void {
-  const numeric = numericGrads(fn, inputs, gradOut);
-  numeric.forEach((expected, i) => {
-    const got = analytic[i];
-    if (expected === null) return;
-    if (got === null) throw new Error(`${label}: input ${i} has no analytic gradient`);
-    expectClose(`${label}: gradcheck of input ${i} (analytic vs central differences)`, got, expected, tol);
+/** How `expectRowMatches` compares: `tol` for the output, `gradTol` (default `tol`) for the input gradients. */
+export interface RowCheck {
+  tol?: Tolerance;
+  gradTol?: Tolerance;
+  /** Also run the finite-difference gradcheck (default true; off for kinks, where only PyTorch's number is right). */
+  finiteDifference?: boolean;
+}
+
+/**
+ * One PyTorch fixture row: fn's output against PyTorch's, and for rows with gradients each input's
+ * gradient of Σ out · gradOut against PyTorch's, then a finite-difference gradcheck.
+ */
+export function expectRowMatches(row: FixtureRow, fn: TensorFn, check: RowCheck = {}): void {
+  const tol = check.tol ?? defaultTolerance;
+  if (row.gradOut === undefined || row.grads === undefined) {
+    const out = fn(...row.inputs.map((x) => makeTensor(x.values, x.shape, x.requiresGrad)));
+    expectClose(`${row.name}: output`, unpack(out), row.output, tol);
+    return;
+  }
+  const { output, grads } = analyticGrads(fn, row.inputs, row.gradOut);
+  expectClose(`${row.name}: output`, output, row.output, tol);
+  row.grads.forEach((expected, i) => {
+    if (expected === null) expect(grads[i]).toBeNull();
+    else expectClose(`${row.name}: grad of input ${i}`, grads[i] ?? { shape: [], values: [] }, expected, check.gradTol ?? tol);
   });
+  if (check.finiteDifference ?? true) gradcheck(row.name, fn, row.inputs, row.gradOut, grads);
 }

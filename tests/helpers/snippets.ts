@@ -125,3 +125,51 @@ export function brokenLinks(file: string): string[] {
     return !headings.includes(anchor);
   });
 }
+
+/**
+ * The printed-value convention of the docs: a comment `// → text` says that the block prints the
+ * line `text`. It may end a `console.log(...)` line or stand on its own line below it; in the second
+ * form, the `//` lines right after it continue the printed text (aligned under the first line's text),
+ * for values that print on several lines. A remark may follow the value after ` // `. `...` in the
+ * value stands for any text (a number's further digits).
+ */
+export const printedMark = '// →';
+
+/** The printed lines a block's `// →` comments promise, in order; empty when it has none. */
+export function promisedOutput(body: string): string[] {
+  const lines = body.split('\n');
+  const promised: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const at = lines[i].indexOf(printedMark);
+    if (at < 0) continue;
+    const column = at + printedMark.length + 1;
+    promised.push(withoutRemark(lines[i].slice(column)));
+    const standsAlone = lines[i].slice(0, at).trim() === '';
+    while (standsAlone && i + 1 < lines.length && /^\s*\/\/( |$)/.test(lines[i + 1]) && !lines[i + 1].includes(printedMark)) {
+      promised.push(lines[++i].slice(column).trimEnd());
+    }
+  }
+  return promised;
+}
+
+function withoutRemark(text: string): string {
+  const remark = text.indexOf(' // ');
+  return (remark < 0 ? text : text.slice(0, remark)).trimEnd();
+}
+
+/** True when a printed line matches a promised one (`...` matching any text). */
+export function matchesPromise(printed: string, promised: string): boolean {
+  const pattern = promised.split('...').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  return new RegExp(`^${pattern}$`).test(printed.trimEnd());
+}
+
+/**
+ * Comments on a `console.log` without the `// →` mark, at the end of its line or on the line below:
+ * a printed value shown there would go unchecked. (A remark about a print belongs above it.)
+ */
+export function unmarkedPrintComments(body: string): string[] {
+  const lines = body.split('\n');
+  const isLog = (line: string | undefined): boolean => line !== undefined && line.includes('console.log(');
+  return lines.filter((line, i) =>
+    !line.includes(printedMark) && ((isLog(line) && /\/\/ /.test(line)) || (/^\s*\/\/ /.test(line) && isLog(lines[i - 1]))));
+}

@@ -14,5 +14,5 @@ export { loadNpmMnist } from './npmMnist';
 export { fetchNpmMnist } from './fetchMnist';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic,
-  type SafetensorsContents, type AtomicWriteHooks,
+  type SafetensorsContents, type SafetensorsDtype, type DecodeOptions, type AtomicWriteHooks,
 } from './safetensors';
