@@ -6,6 +6,7 @@
  */
 export { Tensor, tensor, apply, noGrad, enableGrad, isGradEnabled, toDot, renderSvg, graphOf, graphLabel, traceBackward, BackwardTrace, composite, compositeCallsOf, compositeMethods } from './tensor';
 export { gradcheck, detectAnomaly, isAnomalyEnabled, explainGrad, memoryReport } from './tensor';
+export { tidy, keep } from './tensor';
 export type { GradcheckOptions, GradcheckReport, GradcheckWorst, MemoryReport } from './tensor';
 export { slice, mask, ellipsis, newAxis, Slice, IndexMask } from './tensor';
 export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind, CompositeCall, TensorLike, DType } from './tensor';
