@@ -12,7 +12,7 @@ export { slice, mask, ellipsis, newAxis, Slice, IndexMask } from './tensor';
 export type { IndexItem, NestedBooleans, TensorOptions, Reduction, SliceSpec, Conv2dArgs, BackwardOptions, ViewLink, GraphNode, ConstantInput, GraphInput, GraphPictureOptions, TraceEvent, TraceKind, CompositeCall, TensorLike, DType } from './tensor';
 export { Function } from './function';
 export { TensorData, manualSeed, setDevice, getDevice, reclaimDeviceMemory } from './data';
-export { deviceCounters, setFastThreads } from './data';
+export { deviceCounters, fastMemoryBytes, setFastThreads } from './data';
 export type { NestedArray, Shape, DeviceName, DeviceOptions, GpuMode, DeviceCounters } from './data';
 export * as nn from './nn';
 export * as optim from './nn/optim';

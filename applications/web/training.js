@@ -4,7 +4,7 @@
 // browser build of tsgrad, exactly as any page would.
 import * as tsgrad from '/dist/tsgrad.js';
 
-const { nn, optim, noGrad, manualSeed, setDevice, getDevice, deviceCounters, tensor } = tsgrad;
+const { nn, optim, noGrad, manualSeed, setDevice, getDevice, deviceCounters, fastMemoryBytes, tensor, tidy } = tsgrad;
 
 /** learnMnist's MediumNet (applications/mnist/models.ts): two 5x5 convs and a hidden layer of 128. */
 export class MediumNet extends nn.Module {
@@ -74,24 +74,30 @@ export class Trainer {
     return next.value;
   }
 
-  /** One step of Adam on one batch; returns what the page plots. */
+  /**
+   * One step of Adam on one batch; returns what the page plots. The step runs in `tidy`: when it
+   * returns, every tensor it made is freed (GPU textures included) except the model's parameters,
+   * their gradients and Adam's state. A page cannot force a garbage collection, so without it the
+   * textures of each step's dropped tensors would pile up.
+   */
   step() {
     const start = performance.now();
-    const { images, labels } = this.nextBatch();
-    this.model.train();
-    const logits = this.model.forward(images);
-    const loss = logits.crossEntropy(labels);
-    this.optimizer.zeroGrad();
-    loss.backward();
-    this.optimizer.step();
-    const value = loss.item();
-    const predicted = logits.argmax(1).toArray();
-    const truth = labels.toArray();
-    const correct = predicted.filter((p, i) => p === truth[i]).length;
+    const { loss, correct, count } = tidy(() => {
+      const { images, labels } = this.nextBatch();
+      this.model.train();
+      const logits = this.model.forward(images);
+      const loss = logits.crossEntropy(labels);
+      this.optimizer.zeroGrad();
+      loss.backward();
+      this.optimizer.step();
+      const predicted = logits.argmax(1).toArray();
+      const truth = labels.toArray();
+      return { loss: loss.item(), correct: predicted.filter((p, i) => p === truth[i]).length, count: truth.length };
+    });
     const ms = performance.now() - start;
     this.steps++;
     return {
-      step: this.steps, loss: value, accuracy: correct / truth.length, ms,
+      step: this.steps, loss, accuracy: correct / count, ms,
       gflops: (FLOPS_PER_IMAGE * this.batchSize) / (ms * 1e6),
       memory: this.memory(),
     };
@@ -105,8 +111,9 @@ export class Trainer {
     noGrad(() => {
       for (const { images, labels } of new nn.data.DataLoader(this.test, { batchSize: GPU_MAX_BATCH })) {
         if (seen >= count) break;
-        const predicted = this.model.forward(images).argmax(1).toArray();
-        const truth = labels.toArray();
+        const [predicted, truth] = tidy(() => [this.model.forward(images).argmax(1).toArray(), labels.toArray()]);
+        images.dispose(); // made by the loader outside the scope
+        labels.dispose();
         correct += predicted.filter((p, i) => p === truth[i]).length;
         seen += truth.length;
       }
@@ -117,14 +124,14 @@ export class Trainer {
   /** Class probabilities for one 28x28 image given as 784 values in [0, 1]. */
   predict(pixels) {
     this.model.eval();
-    return noGrad(() => this.model.forward(tensor(Array.from(pixels)).reshape([1, 1, 28, 28])).softmax(1).toArray()[0]);
+    return tidy(() => noGrad(() => this.model.forward(tensor(Array.from(pixels)).reshape([1, 1, 28, 28])).softmax(1).toArray()[0]));
   }
 
-  /** Live device buffers and their bytes (gpu), and the JS heap where the browser reports it. */
+  /** Live device buffers and their bytes (gpu), the fast backend's WebAssembly memory, and the JS heap where the browser reports it. */
   memory() {
     const counters = deviceCounters();
     const heap = globalThis.performance?.memory?.usedJSHeapSize ?? null;
-    return { liveBuffers: counters?.live ?? 0, liveBytes: counters?.liveBytes ?? 0, heapBytes: heap };
+    return { liveBuffers: counters?.live ?? 0, liveBytes: counters?.liveBytes ?? 0, wasmBytes: fastMemoryBytes(), heapBytes: heap };
   }
 }
 
@@ -144,7 +151,9 @@ export async function gradientsOn(device, digitsUrl) {
   useDevice(device);
   manualSeed(7);
   const model = new MediumNet();
-  const { images, labels } = data.batch(Array.from({ length: 8 }, (_, i) => i * 1201));
-  model.forward(images).crossEntropy(labels).backward();
-  return model.parameters().map((p) => p.grad.reshape([-1]).toArray());
+  return tidy(() => {
+    const { images, labels } = data.batch(Array.from({ length: 8 }, (_, i) => i * 1201));
+    model.forward(images).crossEntropy(labels).backward();
+    return model.parameters().map((p) => p.grad.reshape([-1]).toArray());
+  });
 }

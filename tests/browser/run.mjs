@@ -9,7 +9,9 @@
  * - a few training steps on cpu, cpu with threads (a Web Worker), and gpu (gpu.js WebGL2 on SwiftShader)
  *   each make the loss fall;
  * - gpu gradients of a whole MediumNet match cpu within 1e-4;
- * - the gpu's live textures stay flat over the steps (freed between steps, not piling up);
+ * - the gpu's live textures stay flat over the steps (each step runs in tsgrad's `tidy`);
+ * - a long run stays flat: 1,000 cpu steps (the fast backend's WebAssembly memory, and the JS heap)
+ *   and SOAK_GPU_STEPS gpu steps (live textures and their bytes);
  * - a drawn digit gets 10 probabilities that sum to 1;
  * - a screenshot of the page is not blank (decoded and counted in the page itself).
  * Prints one line per check and ends with "browser: N passed, M failed"; exits 1 on any failure.
@@ -32,8 +34,10 @@ const SCREENSHOT = argument('--screenshot', join(mkdtempSync(join(tmpdir(), 'tsg
 export const CHROMIUM_FLAGS = [
   '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
   '--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader',
-  '--no-sandbox',
+  '--no-sandbox', '--enable-precise-memory-info',
 ];
+/** The long runs: steps and batch size per device (gpu on SwiftShader takes about 2.5 s per step). */
+const SOAK = [['cpu', 1000, 4], ['gpu', Number(argument('--gpu-steps', 50)), 4]];
 
 let passed = 0;
 let failed = 0;
@@ -92,6 +96,28 @@ async function main() {
 
     const gradients = await page.evaluate(() => window.tsgradPage.compareGradients());
     check('gpu gradients match cpu within 1e-4', gradients.worst <= 1e-4, `largest difference ${gradients.worst.toExponential(2)} over ${gradients.values} values of ${gradients.parameters} parameters`);
+
+    for (const [device, steps, batch] of SOAK) {
+      const records = await page.evaluate(([d, n, b]) => window.tsgradPage.train(d, n, b), [device, steps, batch]);
+      const at = (step) => records[Math.min(step, records.length) - 1].memory;
+      const marks = [1, 10, 100, Math.floor(steps / 2), steps].filter((s, i, all) => s <= steps && all.indexOf(s) === i);
+      const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+      const ms = records.slice(1).reduce((s, r) => s + r.ms, 0) / (records.length - 1);
+      if (device === 'gpu') {
+        // From step 3 on (Adam's state exists) the count may only fall (an earlier model's textures being collected).
+        const most = (key) => Math.max(...records.slice(3).map((r) => r.memory[key]));
+        const flat = most('liveBuffers') <= at(3).liveBuffers && most('liveBytes') <= at(3).liveBytes;
+        const line = marks.map((s) => `step ${s}: ${at(s).liveBuffers} (${mib(at(s).liveBytes)} MiB)`).join(', ');
+        check(`gpu: live textures flat over ${steps} steps`, flat, `${line}; ${ms.toFixed(0)} ms/step (batch ${batch})`);
+      } else {
+        const heapMax = (from, to) => Math.max(...records.slice(from, to).map((r) => r.memory.heapBytes ?? 0));
+        const [early, late] = [heapMax(Math.floor(steps / 10), Math.floor(steps / 5)), heapMax(Math.floor(steps * 0.9), steps)];
+        const flat = at(steps).wasmBytes === at(10).wasmBytes && late <= 1.5 * early;
+        const line = marks.map((s) => `step ${s}: wasm ${mib(at(s).wasmBytes)} MiB, heap ${mib(at(s).heapBytes ?? 0)} MiB`).join(', ');
+        check(`cpu: WebAssembly memory and JS heap flat over ${steps} steps`, flat,
+          `${line}; heap max over steps ${Math.floor(steps / 10)}-${Math.floor(steps / 5)} ${mib(early)} MiB, over the last tenth ${mib(late)} MiB; ${ms.toFixed(1)} ms/step (batch ${batch})`);
+      }
+    }
 
     const probabilities = await page.evaluate(() => window.tsgradPage.drawing.stroke([[140, 50], [140, 230]]));
     const sum = probabilities ? probabilities.reduce((s, p) => s + p, 0) : 0;

@@ -156,3 +156,11 @@ export function sharedRuntime(): WasmRuntime {
   shared ??= new WasmRuntime(true);
   return shared;
 }
+
+/**
+ * Bytes of WebAssembly memory the fast backend's kernels work in (both runtimes). It grows to the
+ * largest op's scratch and stays there: it does not grow with the number of steps.
+ */
+export function fastMemoryBytes(): number {
+  return (plain?.memory.buffer.byteLength ?? 0) + (shared?.memory.buffer.byteLength ?? 0);
+}
