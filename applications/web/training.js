@@ -54,7 +54,7 @@ export class Trainer {
     manualSeed(seed);
     const { rest: train, heldOut: test } = data.split(1000, new nn.data.SeededRandom(seed));
     this.test = test;
-    this.model = new MediumNet();
+    this.model = tidy(() => new MediumNet()); // frees the initialisers' temporaries; parameters are kept
     this.loader = new nn.data.DataLoader(train, { batchSize, shuffle: true, seed, dropLast: true });
     this.batches = this.loader[Symbol.iterator]();
     this.epoch = 0;
@@ -150,10 +150,12 @@ export async function gradientsOn(device, digitsUrl) {
   const data = await loadDigits(digitsUrl);
   useDevice(device);
   manualSeed(7);
-  const model = new MediumNet();
   return tidy(() => {
+    const model = new MediumNet();
     const { images, labels } = data.batch(Array.from({ length: 8 }, (_, i) => i * 1201));
     model.forward(images).crossEntropy(labels).backward();
-    return model.parameters().map((p) => p.grad.reshape([-1]).toArray());
+    const gradients = model.parameters().map((p) => p.grad.reshape([-1]).toArray());
+    for (const p of model.parameters()) { p.grad.dispose(); p.dispose(); } // held, so tidy keeps them: free them by hand
+    return gradients;
   });
 }
