@@ -1,8 +1,8 @@
 // The page: wires the three panels to tsgrad and exposes `window.tsgradPage`, which the browser
 // test (tests/browser/run.mjs) drives. Training runs on the page's thread for 'cpu' (one thread)
 // and 'gpu' (gpu.js WebGL2), and in a Web Worker for 'cpu-threads', the only place where the fast
-// backend may use a second thread. Between steps the page yields to the event loop: it repaints,
-// and tsgrad's FinalizationRegistry frees the GPU textures of the step's dropped tensors.
+// backend may use a second thread. Each step runs in tsgrad's `tidy` (training.js), which frees the
+// step's tensors, GPU textures included, when it returns; between steps the page yields to repaint.
 import * as tsgrad from '/dist/tsgrad.js';
 import { BackwardPanel } from './backwardPanel.js';
 import { DrawPanel } from './drawPanel.js';
@@ -99,7 +99,9 @@ class TrainingPanel {
         records.push(record);
         this.show(trainer, record);
       }
-      if (heldOut > 0) this.status.textContent = `held-out accuracy (${heldOut} digits): ${((await trainer.evaluate(heldOut)) * 100).toFixed(1)}%`;
+      this.status.textContent = heldOut > 0
+        ? `held-out accuracy (${heldOut} digits): ${((await trainer.evaluate(heldOut)) * 100).toFixed(1)}%`
+        : `trained ${records.length} steps`;
     } finally {
       this.running = false;
       this.button.textContent = 'Train';
