@@ -210,7 +210,7 @@ describe.each(devices)('tidy on %s', (device) => {
       tidy(step);
       const before = counters();
       for (let i = 0; i < 10; i++) tidy(step);
-      expect(counters()).toBe(before);
+      expect(counters()).toBeLessThanOrEqual(before); // no growth (the safety net may free older dead textures meanwhile)
     });
   }
 });
