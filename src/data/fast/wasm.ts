@@ -6,12 +6,14 @@
  * `sharedRuntime()` over a shared memory, used only by matrix products large enough to split with a
  * worker thread (threads.ts), which runs the same kernels on the same memory. Copies into and out of
  * a shared memory are slower (V8 copies shared buffers word by word), hence two.
+ * Each runtime loads the kernels built with relaxed SIMD (a fused multiply-add in the matrix product)
+ * where this JavaScript engine validates them, and the plain SIMD build otherwise.
  * Each op lays its buffers out from the bottom of the scratch area and is done with them when it
  * returns: ops run one at a time, so nothing needs freeing.
  *
  * May import: ./wasmBinary.
  */
-import { wasmBase64, wasmSharedBase64 } from './wasmBinary';
+import { wasmBase64, wasmRelaxedBase64, wasmSharedBase64, wasmSharedRelaxedBase64 } from './wasmBinary';
 
 /** The few WebAssembly types used here (tsgrad's TypeScript lib has no DOM, which is where they live). */
 export interface WasmMemory {
@@ -23,6 +25,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: unknown };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
 }
 
 /** The exports of kernels.as (arguments are byte addresses; descriptors and tables count floats). */
@@ -64,8 +67,24 @@ const SCRATCH_BASE = 1024;
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
 /** Base64 to bytes with `atob`, which Node and browsers both have (Node's Buffer is not in a page). */
-function bytesOfBase64(text: string): Uint8Array {
-  return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+function decode(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+let relaxed: boolean | undefined;
+/**
+ * True when this runtime has relaxed SIMD (f32x4.relaxed_madd: the matrix product's multiply-add in one
+ * instruction, fused where the CPU has FMA): then the kernels built with it are loaded, else the plain ones.
+ */
+export function hasRelaxedSimd(): boolean {
+  relaxed ??= wasmApi.validate(decode(wasmRelaxedBase64));
+  return relaxed;
+}
+
+/** The kernels' bytes for a plain or a shared memory, with relaxed SIMD where the runtime has it. */
+function kernelBytes(shared: boolean): Uint8Array {
+  if (hasRelaxedSimd()) return decode(shared ? wasmSharedRelaxedBase64 : wasmRelaxedBase64);
+  return decode(shared ? wasmSharedBase64 : wasmBase64);
 }
 
 /** The module, its shared memory, the kernels, and float views of the memory (renewed when it grows). */
@@ -78,7 +97,7 @@ export class WasmRuntime {
   private top = SCRATCH_BASE;
 
   constructor(readonly shared: boolean) {
-    this.module = new wasmApi.Module(bytesOfBase64(shared ? wasmSharedBase64 : wasmBase64));
+    this.module = new wasmApi.Module(kernelBytes(shared));
     this.memory = new wasmApi.Memory({ initial: 16, maximum: MAX_PAGES, shared });
     this.kernels = new wasmApi.Instance(this.module, { env: { memory: this.memory } }).exports as Kernels;
     this.refreshViews();
