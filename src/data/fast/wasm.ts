@@ -66,8 +66,9 @@ const SCRATCH_BASE = 1024;
 
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** Base64 to bytes with `atob`, which Node and browsers both have (Node's Buffer is not in a page). */
 function decode(base64: string): Uint8Array {
-  return Uint8Array.from(Buffer.from(base64, 'base64'));
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
 let relaxed: boolean | undefined;
@@ -173,4 +174,12 @@ export function wasmRuntime(): WasmRuntime {
 export function sharedRuntime(): WasmRuntime {
   shared ??= new WasmRuntime(true);
   return shared;
+}
+
+/**
+ * Bytes of WebAssembly memory the fast backend's kernels work in (both runtimes). It grows to the
+ * largest op's scratch and stays there: it does not grow with the number of steps.
+ */
+export function fastMemoryBytes(): number {
+  return (plain?.memory.buffer.byteLength ?? 0) + (shared?.memory.buffer.byteLength ?? 0);
 }
