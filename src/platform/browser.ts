@@ -17,6 +17,11 @@
 /** The name of this side of the seam. */
 export const platformName: 'node' | 'browser' = 'browser';
 
+/** Just `make()` in the browser: a page cannot set V8 flags. */
+export function withV8Flag<T>(_flag: string, make: () => T): T {
+  return make();
+}
+
 /** Always null in the browser: there is no way to set V8 flags from a page. */
 export function freshContextGlobal<T>(_flag: string, _name: string): T | null {
   return null;

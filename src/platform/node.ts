@@ -2,6 +2,8 @@
  * The platform seam, Node's side: every Node-only API the core of tsgrad uses goes through this file.
  * The browser build (scripts/buildBrowser.mjs) swaps it for ./browser.ts, which has the same exports.
  *
+ * - `withV8Flag`: runs a function while a V8 flag is on (wasm.ts compiles its relaxed-SIMD kernels so
+ *   on a Node whose V8 has them behind `--experimental-wasm-relaxed-simd`);
  * - `freshContextGlobal`: a global of a new `vm` context made while a V8 flag is on (storage.ts gets
  *   a forced garbage collection and a FinalizationRegistry with `cleanupSome` from it);
  * - `startWorker`: a thread running a plain-JavaScript function, for the fast backend's second thread;
@@ -22,16 +24,23 @@ import { Worker } from 'node:worker_threads';
 /** The name of this side of the seam. */
 export const platformName: 'node' | 'browser' = 'node';
 
+/** What `make()` returns while the V8 flag `--flag` is on (it is switched off again after). */
+export function withV8Flag<T>(flag: string, make: () => T): T {
+  try {
+    v8.setFlagsFromString(`--${flag}`);
+    return make();
+  } finally {
+    v8.setFlagsFromString(`--no-${flag}`);
+  }
+}
+
 /** A global of a new vm context made while the V8 flag `--name` is on; null when that fails. */
 export function freshContextGlobal<T>(flag: string, name: string): T | null {
   try {
-    v8.setFlagsFromString(`--${flag}`);
-    const value: unknown = vm.runInNewContext(name);
+    const value: unknown = withV8Flag(flag, () => vm.runInNewContext(name));
     return typeof value === 'function' ? (value as T) : null;
   } catch {
     return null;
-  } finally {
-    v8.setFlagsFromString(`--no-${flag}`);
   }
 }
 

@@ -7,12 +7,14 @@
  * worker thread (threads.ts), which runs the same kernels on the same memory. Copies into and out of
  * a shared memory are slower (V8 copies shared buffers word by word), hence two.
  * Each runtime loads the kernels built with relaxed SIMD (a fused multiply-add in the matrix product)
- * where this JavaScript engine validates them, and the plain SIMD build otherwise.
+ * where this JavaScript engine validates them (Chromium does; Node 20 does with a V8 flag, which is
+ * switched on just while they compile), and the plain SIMD build otherwise.
  * Each op lays its buffers out from the bottom of the scratch area and is done with them when it
  * returns: ops run one at a time, so nothing needs freeing.
  *
- * May import: ./wasmBinary.
+ * May import: ./wasmBinary, ../../platform/node (the platform seam).
  */
+import { withV8Flag } from '../../platform/node';
 import { wasmBase64, wasmRelaxedBase64, wasmSharedBase64, wasmSharedRelaxedBase64 } from './wasmBinary';
 
 /** The few WebAssembly types used here (tsgrad's TypeScript lib has no DOM, which is where they live). */
@@ -71,20 +73,36 @@ function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
-let relaxed: boolean | undefined;
+/** Node 20's V8 has relaxed SIMD, finished, behind this flag (later V8s and Chromium have it on). */
+const RELAXED_SIMD_FLAG = 'experimental-wasm-relaxed-simd';
+
+/** How this runtime gets relaxed SIMD: it has it, it has it behind RELAXED_SIMD_FLAG, or not at all. */
+let relaxed: 'on' | 'flag' | 'none' | undefined;
+
+function relaxedSupport(): 'on' | 'flag' | 'none' {
+  const bytes = decode(wasmRelaxedBase64);
+  relaxed ??= wasmApi.validate(bytes) ? 'on'
+    : withV8Flag(RELAXED_SIMD_FLAG, () => wasmApi.validate(bytes)) ? 'flag' : 'none';
+  return relaxed;
+}
+
 /**
  * True when this runtime has relaxed SIMD (f32x4.relaxed_madd: the matrix product's multiply-add in one
  * instruction, fused where the CPU has FMA): then the kernels built with it are loaded, else the plain ones.
  */
 export function hasRelaxedSimd(): boolean {
-  relaxed ??= wasmApi.validate(decode(wasmRelaxedBase64));
-  return relaxed;
+  return relaxedSupport() !== 'none';
 }
 
-/** The kernels' bytes for a plain or a shared memory, with relaxed SIMD where the runtime has it. */
-function kernelBytes(shared: boolean): Uint8Array {
-  if (hasRelaxedSimd()) return decode(shared ? wasmSharedRelaxedBase64 : wasmRelaxedBase64);
-  return decode(shared ? wasmSharedBase64 : wasmBase64);
+/**
+ * The compiled kernels for a plain or a shared memory, with relaxed SIMD where the runtime has it. Behind
+ * the flag, they are compiled while it is on; a compiled module runs, and goes to a worker, with it off.
+ */
+function compileKernels(shared: boolean): WasmModule {
+  const support = plainBuildOnly && !shared ? 'none' : relaxedSupport();
+  if (support === 'none') return new wasmApi.Module(decode(shared ? wasmSharedBase64 : wasmBase64));
+  const bytes = decode(shared ? wasmSharedRelaxedBase64 : wasmRelaxedBase64);
+  return support === 'on' ? new wasmApi.Module(bytes) : withV8Flag(RELAXED_SIMD_FLAG, () => new wasmApi.Module(bytes));
 }
 
 /** The module, its shared memory, the kernels, and float views of the memory (renewed when it grows). */
@@ -97,7 +115,7 @@ export class WasmRuntime {
   private top = SCRATCH_BASE;
 
   constructor(readonly shared: boolean) {
-    this.module = new wasmApi.Module(kernelBytes(shared));
+    this.module = compileKernels(shared);
     this.memory = new wasmApi.Memory({ initial: 16, maximum: MAX_PAGES, shared });
     this.kernels = new wasmApi.Instance(this.module, { env: { memory: this.memory } }).exports as Kernels;
     this.refreshViews();
@@ -163,6 +181,17 @@ function align64(address: number): number {
 
 let plain: WasmRuntime | null = null;
 let shared: WasmRuntime | null = null;
+
+let plainBuildOnly = false;
+
+/**
+ * @internal For tests, which run where relaxed SIMD exists: the runtime of every op (not the threads')
+ * is made again from the plain SIMD build (true), or from the best build (false).
+ */
+export function usePlainSimdBuild(on: boolean): void {
+  plainBuildOnly = on;
+  plain = null;
+}
 
 /** The runtime every op uses (compiling the module takes about a millisecond). */
 export function wasmRuntime(): WasmRuntime {
