@@ -18,7 +18,7 @@ import { SPARSE, WASM_MIN_CELLS, callKernel } from '../src/data/fast/wasmOps';
 import { rowMajorStrides } from '../src/data/shape';
 import { binaryOps, reduceMath, reduceOps, unaryOps } from '../src/data/ops';
 import { genericBinaryRow, genericReduceRow, genericUnaryRow } from '../src/data/fast/elementwise';
-import { wasmRuntime } from '../src/data/fast/wasm';
+import { usePlainSimdBuild, wasmRuntime } from '../src/data/fast/wasm';
 import { wasmKernelOps } from '../src/data/fast/wasmBinary';
 import { matmulData } from '../src/function/helpers';
 
@@ -295,6 +295,18 @@ describe('fast backend: mulacc matches the reference', () => {
   it('a matmul larger than one cache block (K, M and N over the kernel blocks)', () => {
     const [a, b] = matmulViews(150, 600, 300);
     checkMulacc(a, b, [2]);
+  });
+
+  it('the plain SIMD build (engines without relaxed SIMD) and the relaxed one agree with the reference', () => {
+    const products = [matmulViews(130, 300, 17), matmulViews(17, 33, 9, { batch: 5 })];
+    for (const plainOnly of [true, false]) {
+      usePlainSimdBuild(plainOnly);
+      try {
+        for (const [a, b] of products) checkMulacc(a, b, [a.shape.length - 1]);
+      } finally {
+        usePlainSimdBuild(false);
+      }
+    }
   });
 
   it('reductions over several, permuted and flipped axes', () => {

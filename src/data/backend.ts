@@ -66,13 +66,17 @@ export interface DeviceView extends Placement {
 
 /** What a device holds and has moved, for tests and benchmarks. Buffers are device buffers of any kind. */
 export interface DeviceCounters {
-  /** Buffers made and not yet released, and their size in bytes on the device. */
+  /** Buffers made and not yet released. */
   readonly live: number;
+  /** Their size in bytes on the device. */
   readonly liveBytes: number;
+  /** Buffers made so far. */
   readonly created: number;
+  /** Buffers released so far. */
   readonly released: number;
-  /** Host arrays copied to the device, and buffers copied back to the host. */
+  /** Host arrays copied to the device. */
   readonly uploads: number;
+  /** Buffers copied back to the host. */
   readonly downloads: number;
 }
 

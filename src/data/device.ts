@@ -3,7 +3,7 @@
  * fast/), the gpu.js backend in one of its modes, or the reference backend (reference.ts): the plain
  * TypeScript loops every other backend is tested against, slow and simple to read.
  *
- * - `setDevice('cpu')`, `setDevice('gpu')` (headlessgl when a GL context opens, else webasm),
+ * - `setDevice('cpu')`, `setDevice('gpu')` (headlessgl when a GL context opens, webgl2 in a browser, else webasm),
  *   `setDevice('gpu', { mode: 'webasm' })` to ask for one mode, or `setDevice('reference')`. An
  *   unavailable mode throws; the device is never silently another one than asked. Each choice
  *   prints one line to stderr.
@@ -20,11 +20,12 @@
  * `device`, see storage.ts); a tensor whose values are on a device is read back when a backend
  * without that device first uses it, and host values are uploaded when a device op reads them.
  *
- * May import: ./backend, ./fast, ./gpu/backend, ./reference.
+ * May import: ./backend, ./fast, ./gpu/backend, ./reference, ../platform/node (the platform seam).
  */
-import type { Backend } from './backend';
+import type { Backend, DeviceCounters } from './backend';
 import { fastBackend } from './fast';
 import { referenceBackend } from './reference';
+import { environment, writeLine } from '../platform/node';
 import { createGpuBackend, gpuModes, isGpuModeAvailable, type GpuBackend, type GpuMode } from './gpu/backend';
 
 /**
@@ -36,7 +37,7 @@ export type { GpuBackend, GpuMode };
 
 /** Options of `setDevice` and `gpuBackend`. */
 export interface DeviceOptions {
-  /** The gpu.js mode to run in (gpu only); without it the first available of headlessgl, webasm. */
+  /** The gpu.js mode to run in (gpu only); without it the first available of headlessgl, webgl2, webasm. */
   readonly mode?: GpuMode;
 }
 
@@ -59,9 +60,17 @@ export function setDevice(name: DeviceName, options: DeviceOptions = {}): void {
   useBackend(chooseDevice(name, options, `setDevice('${name}'${options.mode ? `, { mode: '${options.mode}' }` : ''})`));
 }
 
-/** 'cpu', the gpu.js mode the gpu device runs in ('webasm', 'headlessgl'), or 'reference'. */
+/** 'cpu', the gpu.js mode the gpu device runs in ('webasm', 'headlessgl', 'webgl2'), or 'reference'. */
 export function getDevice(): string {
   return currentBackend().name;
+}
+
+/**
+ * What the current device keeps in its own memory (live buffers and bytes, buffers made and freed,
+ * uploads and read-backs), or null when it keeps nothing there (cpu, reference, webasm).
+ */
+export function deviceCounters(): DeviceCounters | null {
+  return currentBackend().device?.counters ?? null;
 }
 
 /**
@@ -105,7 +114,7 @@ function chooseDevice(name: DeviceName, options: DeviceOptions, asked: string): 
 }
 
 function fromEnvironment(): Backend {
-  const value = process.env.TSGRAD_DEVICE;
+  const value = environment('TSGRAD_DEVICE');
   if (value === undefined || value === '') return fastBackend;
   const asked = `TSGRAD_DEVICE=${value}`;
   const [name, mode] = value.split(':');
@@ -116,5 +125,5 @@ function fromEnvironment(): Backend {
 }
 
 function announce(what: string): void {
-  process.stderr.write(`tsgrad: ${what}\n`);
+  writeLine(`tsgrad: ${what}`);
 }

@@ -22,11 +22,17 @@
  * After a reclaim the thresholds move to twice what is still live, so live data never causes a
  * garbage collection per op.
  *
- * May import: ./backend, node:v8, node:vm.
+ * In a browser (../platform/browser.ts) there is no forced collection, and 2 may wait a long time:
+ * textures are not JavaScript memory, so the collector is in no hurry. There, a memory scope
+ * (scope.ts, the tensor layer's `tidy`) frees a step's storages at the step's end: a storage knows
+ * whether a scope noted it, how many long-lived places hold it (`hold`/`letGo`), and why it was
+ * freed, so that a later use says so.
+ *
+ * May import: ./backend, ./scope, ../platform/node (the platform seam).
  */
-import * as v8 from 'node:v8';
-import * as vm from 'node:vm';
 import type { DeviceBuffer, DeviceMemory } from './backend';
+import { noteLetGo, noteMade } from './scope';
+import { freshContextGlobal, writeLine } from '../platform/node';
 
 /** Device bytes, and buffers, above which a new buffer first reclaims unreachable ones. */
 export const RECLAIM_BYTES = 64 * 2 ** 20;
@@ -34,6 +40,9 @@ export const RECLAIM_BUFFERS = 2048;
 
 /** Where a storage's values are. */
 export type Residence = 'host' | 'device' | 'both';
+
+/** Who freed a storage's values: `dispose()`, or the end of the memory scope that made them. */
+export type FreedBy = 'dispose' | 'scope';
 
 interface OnDevice {
   readonly buffer: DeviceBuffer;
@@ -44,9 +53,15 @@ export class Storage {
   /** In-place writes so far (autograd checks it). */
   version = 0;
   private device: OnDevice | null = null;
-  private disposed = false;
+  private freed: FreedBy | null = null;
+  /** Long-lived places (parameters, gradients, optimizer state, ...) holding it: no scope frees it while > 0. */
+  private holders = 0;
+  /** True when a memory scope noted it as it was made (see scope.ts). */
+  private readonly madeInScope: boolean;
 
-  private constructor(private hostArray: Float32Array | null) {}
+  private constructor(private hostArray: Float32Array | null) {
+    this.madeInScope = noteMade(this);
+  }
 
   static onHost(array: Float32Array): Storage {
     return new Storage(array);
@@ -95,13 +110,40 @@ export class Storage {
 
   /** Frees the values now, on the host and on the device. Every later use throws. */
   dispose(): void {
+    this.free('dispose');
+  }
+
+  /** Frees the values now; every later use throws, naming `by` as the reason. */
+  free(by: FreedBy): void {
+    if (this.freed !== null) return;
     this.dropDevice();
     this.hostArray = null;
-    this.disposed = true;
+    this.freed = by;
   }
 
   get isDisposed(): boolean {
-    return this.disposed;
+    return this.freed !== null;
+  }
+
+  /** Who freed the values, or null while they can be used. */
+  get freedBy(): FreedBy | null {
+    return this.freed;
+  }
+
+  /** A long-lived place now holds these values: no scope frees them until it lets go. */
+  hold(): void {
+    this.holders++;
+  }
+
+  /** One long-lived place let go; when none is left, the open scope (if any) decides about it at its end. */
+  letGo(): void {
+    if (this.holders === 0) return;
+    this.holders--;
+    if (this.holders === 0 && this.madeInScope && this.freed === null) noteLetGo(this);
+  }
+
+  get isHeld(): boolean {
+    return this.holders > 0;
   }
 
   private attach(buffer: DeviceBuffer, memory: DeviceMemory): void {
@@ -118,10 +160,16 @@ export class Storage {
   }
 
   private checkAlive(): void {
-    if (this.disposed) {
-      throw new Error('this tensor was disposed: dispose() freed its values, for every view of them, and they cannot be used anymore');
-    }
+    if (this.freed !== null) throw new Error(freedMessage(this.freed));
   }
+}
+
+/** Why a freed tensor cannot be used, and what to do instead. */
+export function freedMessage(by: FreedBy): string {
+  return by === 'dispose'
+    ? 'this tensor was disposed: dispose() freed its values, for every view of them, and they cannot be used anymore'
+    : 'this tensor was freed at the end of a tidy() scope: it was made (or, as a .grad that zeroGrad cleared, let go of) ' +
+        "inside it, and neither returned by the scope's function nor passed to keep(); return or keep() it to use it after the scope";
 }
 
 // ---- automatic release ---------------------------------------------------------------------
@@ -142,7 +190,7 @@ type FinalizersClass<Held> = new (cleanup: (held: Held) => void) => Finalizers<H
  * that a synchronous loop can run the callbacks of already-collected targets.
  */
 export function finalizationRegistry<Held>(cleanup: (held: Held) => void): Finalizers<Held> {
-  const Registry = fromFreshContext<FinalizersClass<Held>>('harmony-weak-refs-with-cleanup-some', 'FinalizationRegistry') ??
+  const Registry = freshContextGlobal<FinalizersClass<Held>>('harmony-weak-refs-with-cleanup-some', 'FinalizationRegistry') ??
     (globalThis as unknown as { FinalizationRegistry: FinalizersClass<Held> }).FinalizationRegistry;
   return new Registry(cleanup);
 }
@@ -175,21 +223,8 @@ function finalizers(): Finalizers<OnDevice> {
 
 /** V8's forced full garbage collection, found once (see the header); null where this engine has none. */
 export function garbageCollector(): (() => void) | null {
-  collectGarbage ??= (globalThis as { gc?: () => void }).gc ?? fromFreshContext<() => void>('expose-gc', 'gc');
+  collectGarbage ??= (globalThis as { gc?: () => void }).gc ?? freshContextGlobal<() => void>('expose-gc', 'gc');
   return collectGarbage;
-}
-
-/** A global of a new vm context made while the V8 flag `--name` is on; null when that fails. */
-function fromFreshContext<T>(flag: string, global: string): T | null {
-  try {
-    v8.setFlagsFromString(`--${flag}`);
-    const value: unknown = vm.runInNewContext(global);
-    return typeof value === 'function' ? (value as T) : null;
-  } catch {
-    return null;
-  } finally {
-    v8.setFlagsFromString(`--no-${flag}`);
-  }
 }
 
 /**
@@ -228,8 +263,8 @@ function reclaimIfFull(memory: DeviceMemory): void {
 function warnOnce(): void {
   if (warned) return;
   warned = true;
-  process.stderr.write(
+  writeLine(
     'tsgrad: cannot force a garbage collection here, so device buffers of dropped tensors are freed only between ' +
-      'event-loop turns; in a long synchronous loop, call dispose() on tensors you no longer need\n',
+      'event-loop turns; in a long synchronous loop, call dispose() on tensors you no longer need',
   );
 }

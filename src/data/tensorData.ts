@@ -10,9 +10,10 @@
  * device (`backend.device`, the gpu backend on headlessgl), in a device buffer. A compute op on such a
  * backend takes device buffers and returns one, so a chain of ops never reads back. Values come back to
  * the host only when they are read (`toFlat`, `toNested`, `item`) or used by a backend without a device.
- * `dispose()` frees them at once; otherwise they are freed when the storage is garbage-collected.
+ * `dispose()` frees them at once, the end of a memory scope (`scoped`, scope.ts) frees those made in it
+ * that nothing kept; otherwise they are freed when the storage is garbage-collected.
  *
- * May import: ./backend, ./device, ./ops, ./random, ./reference, ./shape, ./storage, ./view.
+ * May import: ./backend, ./device, ./ops, ./random, ./reference, ./scope, ./shape, ./storage, ./view.
  */
 import type { ComputeOps, DeviceBuffer, DeviceMemory, DeviceView, StridedView } from './backend';
 import { referenceBackend } from './reference';
@@ -20,7 +21,8 @@ import { currentBackend } from './device';
 import type { BinaryOp, ReduceOp, UnaryOp } from './ops';
 import { uniformArray } from './random';
 import { checkCellCount, checkShape, formatShape, normalizeAxis, numel, rowMajorStrides, shapesEqual, type Shape } from './shape';
-import { Storage } from './storage';
+import { inScope } from './scope';
+import { freedMessage, Storage } from './storage';
 import { isPacked, reducedShape } from './view';
 
 /** A number, or nested arrays of numbers: what `toNested` returns and `fromNested` accepts. */
@@ -199,9 +201,35 @@ export class TensorData {
     this.storage.dispose();
   }
 
-  /** True once `dispose()` was called on this view or another view of its storage. */
+  /** True once `dispose()` was called on this view or another view of its storage, or a memory scope freed it. */
   get isDisposed(): boolean {
     return this.storage.isDisposed;
+  }
+
+  /** Why these values can no longer be used (see `freedMessage`), or null while they can. */
+  get freedReason(): string | null {
+    const by = this.storage.freedBy;
+    return by === null ? null : freedMessage(by);
+  }
+
+  // ---- memory scopes (scope.ts) --------------------------------------------------------------
+
+  /**
+   * Runs `fn` in a memory scope: the storages made while it runs are freed when it returns, except
+   * those behind `kept(result)` (they pass to the enclosing scope) and those a long-lived place holds.
+   */
+  static scoped<T>(fn: () => T, kept: (result: T) => readonly TensorData[]): T {
+    return inScope(fn, (result) => kept(result).map((d) => d.storage));
+  }
+
+  /** A long-lived place (a parameter, a gradient, optimizer state) holds these values: no scope frees them until `letGo()`. */
+  hold(): void {
+    this.storage.hold();
+  }
+
+  /** Undoes one `hold()`. When no place holds them anymore, the open scope, if any, frees them at its end. */
+  letGo(): void {
+    this.storage.letGo();
   }
 
   // ---- compute ops (run on the current backend) ---------------------------------------------

@@ -58,20 +58,15 @@ export class Max extends Reduction {
 }
 
 /**
- * max over the axes, with the gradient sent to one cell: ∂(max x)/∂xᵢ = [i is the first maximum],
+ * Max's forward, with the gradient sent to one cell: ∂(max x)/∂xᵢ = [i is the first maximum],
  * first in row-major order over the reduced axes; where there is a NaN, the max is NaN and the last
  * NaN is picked. This is the cell PyTorch's CPU max_pool2d picks (its scan keeps a value only when
  * it is larger than the best so far, or NaN). `candidates`, when given (x's shape, 1 or 0), marks
  * the cells that may be picked: pooling passes 0 for padding, which PyTorch's scan never visits.
  */
-export class PickMax extends Reduction {
+export class PickMax extends Max {
   constructor(axes: readonly number[], keepdim: boolean, private readonly candidates?: TensorData) {
     super(axes, keepdim);
-  }
-  forward(x: TensorData): TensorData {
-    const out = x.amax(this.axes);
-    this.saveForBackward(x, out);
-    return this.finish(x, out);
   }
   backward(grad: TensorData): (TensorData | null)[] {
     const [x, out] = this.savedTensors;

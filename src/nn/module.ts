@@ -14,12 +14,13 @@
  * May import: src/tensor, src/data (shape helpers only).
  */
 import { formatShape, shapesEqual } from '../data';
-import { noGrad, Tensor } from '../tensor';
+import { keep, noGrad, Tensor } from '../tensor';
 
 /** A tensor that a module trains: it always requires grad and owns its own storage. */
 export class Parameter extends Tensor {
   constructor(value: Tensor) {
     super(value.data.clone(), { requiresGrad: true });
+    keep(this); // long-lived: no tidy() scope frees it
   }
 
   /** `Parameter containing:` and the tensor, as PyTorch prints a parameter. */
@@ -32,6 +33,7 @@ export class Parameter extends Tensor {
 export class Buffer extends Tensor {
   constructor(value: Tensor) {
     super(value.data.clone());
+    keep(this); // long-lived: no tidy() scope frees it
   }
 }
 

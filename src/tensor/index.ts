@@ -11,3 +11,4 @@ export { traceBackward, BackwardTrace, graphLabel, composite, compositeCallsOf, 
 export { compositeMethods } from './composites';
 export { slice, mask, ellipsis, newAxis, Slice, IndexMask, type IndexItem, type NestedBooleans } from './indexing';
 export { gradcheck, detectAnomaly, isAnomalyEnabled, explainGrad, memoryReport, type GradcheckOptions, type GradcheckReport, type GradcheckWorst, type MemoryReport } from './doctor';
+export { tidy, keep } from './tidy';

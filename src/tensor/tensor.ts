@@ -9,7 +9,7 @@
  * May import: src/data, src/function, ./autograd, ./gradMode, ./doctor and ./trace (their hooks), ./format,
  * ./checks, ./creation, ./inplace, ./indexing and ./ops (whose functions the creation, in-place, indexing
  * and extra-op methods delegate to; checks, creation, inplace, indexing and ops import this file back,
- * used at call time only).
+ * used at call time only), ./tidy (freed-tensor checks and the `.grad` holder).
  */
 import { formatShape, normalizeAxis, numel, shapesEqual, TensorData, type NestedArray, type Shape } from '../data';
 import * as F from '../function';
@@ -24,6 +24,7 @@ import { arange, checkCreationShape, eye } from './creation';
 import { isGradEnabled } from './gradMode';
 import { checkForward, noteDetached, noteMadeWithoutGrad, noteTensor } from './doctor';
 import { noteComposite } from './trace';
+import { checkNotFreed, swapHeldGrad } from './tidy';
 import { inPlace, type InPlaceOp } from './inplace';
 import * as indexing from './indexing';
 import type { IndexItem } from './indexing';
@@ -91,6 +92,7 @@ export function apply(fn: F.Function, ...inputs: Tensor[]): Tensor {
   fn.needsInputGrad = inputs.map((t) => recording && t.requiresGrad);
   // Read before the result exists, so that every node it reads is older (a stale view gets its node here).
   const graphInputs = fn.needsInputGrad.some(Boolean) ? inputs.map(graphInputOf) : null;
+  checkNotFreed(fn.constructor.name, inputs);
   const out = new Tensor(fn.forward(...inputs.map((t) => t.data)));
   checkForward(fn, inputs, out.data);
   if (graphInputs !== null) out.node = recordNode(fn, graphInputs, out, out.id);
@@ -243,6 +245,7 @@ export class Tensor {
     if (value !== null && !shapesEqual(value.shape, this.shape)) {
       throw new RangeError(`grad: the assigned gradient has shape ${formatShape(value.shape)}, but this tensor has shape ${formatShape(this.shape)}; they must be equal`);
     }
+    swapHeldGrad(this.gradValue, value);
     this.gradValue = value;
   }
 
@@ -368,11 +371,13 @@ export class Tensor {
 
   /** The values as nested arrays (a plain number for a scalar). */
   toArray(): NestedArray {
+    checkNotFreed('toArray', [this]);
     return this.data.toNested();
   }
 
   /** The value of a one-element tensor. */
   item(): number {
+    checkNotFreed('item', [this]);
     return this.data.item();
   }
 

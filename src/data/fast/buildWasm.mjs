@@ -46,11 +46,13 @@ const flags = {
 };
 
 /**
- * Two builds of one source: for a plain memory (every op; copies in and out of it are fastest), and
- * for a shared memory (matrix products split with a worker thread, which needs the same memory).
+ * Builds of one source: for a plain memory (every op; copies in and out of it are fastest), and for a
+ * shared memory (matrix products split with a worker thread, which needs the same memory); each also
+ * with relaxed SIMD (the matrix product's fused multiply-add), for runtimes that validate it.
  */
-async function compile(source, opCodes, shared) {
-  const options = shared ? { ...flags, enable: ['simd', 'threads'], sharedMemory: true } : flags;
+async function compile(source, opCodes, shared, relaxed) {
+  const enable = [...flags.enable, ...(shared ? ['threads'] : []), ...(relaxed ? ['relaxed-simd'] : [])];
+  const options = shared ? { ...flags, enable, sharedMemory: true } : { ...flags, enable };
   // asc wants .ts files: hand it the .as sources under those names.
   const { error, binary, stderr } = await asc.compileString({ 'kernels.ts': source, 'opCodes.ts': opCodes }, options);
   if (error) throw new Error(`asc failed: ${error.message}\n${stderr.toString()}`);
@@ -105,7 +107,7 @@ function constant(name, doc, binary) {
   return [`/** ${doc} (${binary.length} bytes), base64. */`, `export const ${name} =`, lines.map((line) => `  '${line}'`).join(' +\n') + ';'];
 }
 
-function render(plain, shared, lists, handled) {
+function render([plain, shared, plainRelaxed, sharedRelaxed], lists, handled) {
   const table = Object.keys(families).map((family) =>
     `  ${family}: { ${(handled[family] ?? []).map((op) => `${op}: ${lists[family].indexOf(op)}`).join(', ')} },`);
   return [
@@ -130,6 +132,10 @@ function render(plain, shared, lists, handled) {
     '',
     ...constant('wasmSharedBase64', 'The kernels for a shared imported memory (threads)', shared),
     '',
+    ...constant('wasmRelaxedBase64', 'wasmBase64 built with relaxed SIMD', plainRelaxed),
+    '',
+    ...constant('wasmSharedRelaxedBase64', 'wasmSharedBase64 built with relaxed SIMD', sharedRelaxed),
+    '',
   ].join('\n');
 }
 
@@ -137,7 +143,9 @@ const lists = opLists();
 const source = readFileSync(sourcePath, 'utf8');
 const handled = handledOps(source, lists);
 const opCodes = renderOpCodes(lists);
-const text = render(await compile(source, opCodes, false), await compile(source, opCodes, true), lists, handled);
+const builds = [];
+for (const [shared, relaxed] of [[false, false], [true, false], [false, true], [true, true]]) builds.push(await compile(source, opCodes, shared, relaxed));
+const text = render(builds, lists, handled);
 if (process.argv.includes('--check')) {
   const stale = [[codesPath, opCodes], [targetPath, text]].filter(([path, want]) => readFileSync(path, 'utf8') !== want);
   if (stale.length > 0) {

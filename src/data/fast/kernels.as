@@ -43,6 +43,16 @@ const MB: i32 = 8;
 /** Panels per N block (NC = 256 columns). */
 const NB: i32 = 32;
 
+/**
+ * c + a·b per lane: one fused multiply-add in the relaxed-SIMD build (buildWasm.mjs compiles both; wasm.ts
+ * loads it where the runtime validates it), a multiply then an add otherwise.
+ */
+@inline
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 /** One MR×NR tile: C[4][8] (=|+=) Σ_k A[k][0..3] ⊗ B[k][0..7]; ldc is C's row stride in bytes. */
 @inline
 function tile(a: usize, b: usize, c: usize, ldc: usize, kc: i32, accumulate: bool): void {
@@ -54,13 +64,13 @@ function tile(a: usize, b: usize, c: usize, ldc: usize, kc: i32, accumulate: boo
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let ak = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(ak, b0)); c01 = f32x4.add(c01, f32x4.mul(ak, b1));
+    c00 = madd(ak, b0, c00); c01 = madd(ak, b1, c01);
     ak = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(ak, b0)); c11 = f32x4.add(c11, f32x4.mul(ak, b1));
+    c10 = madd(ak, b0, c10); c11 = madd(ak, b1, c11);
     ak = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(ak, b0)); c21 = f32x4.add(c21, f32x4.mul(ak, b1));
+    c20 = madd(ak, b0, c20); c21 = madd(ak, b1, c21);
     ak = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(ak, b0)); c31 = f32x4.add(c31, f32x4.mul(ak, b1));
+    c30 = madd(ak, b0, c30); c31 = madd(ak, b1, c31);
     a += 16;
     b += 32;
   }

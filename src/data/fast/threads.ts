@@ -16,45 +16,47 @@
  *   [15] set to 1 by the worker once it is ready; the main thread waits for it (up to STARTUP_MS) before
  *        handing it any job, and runs alone if it never comes
  * The main thread then waits for [1] to catch up. The worker is unref'd, so it never keeps the
- * process alive; if it cannot start, everything runs on the main thread.
+ * process alive; if it cannot start, everything runs on the main thread. In a browser the helper is a
+ * Web Worker, started only in a cross-origin isolated page and only when tsgrad itself runs in a worker.
  *
  * Threads pay only for large jobs (waking the worker costs tens of microseconds): gemm.ts decides.
  * Set TSGRAD_THREADS=1 in the environment (or call `setFastThreads(1)`) to keep to one thread.
  *
- * May import: node:worker_threads, ./wasm.
+ * May import: ../../platform/node (the platform seam: worker_threads or Web Workers), ./wasm.
  */
-import { Worker } from 'node:worker_threads';
+import { canShareMemory, environment, startWorker, workerStartsWhileBlocked, type WorkerThread } from '../../platform/node';
 import { CONTROL_BASE, type WasmRuntime } from './wasm';
 
 /** The kernels a job may run, by their number in the control block. */
 const TASK_KERNELS = ['gemmTask', 'packTask'] as const;
 export type TaskKernel = (typeof TASK_KERNELS)[number];
 
-/** Runs in the worker: wait for a job, take its tasks, report, repeat. Plain JS (a worker evaluates it as a script). */
-const workerSource = `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, names } = workerData;
-const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
-const ctrl = new Int32Array(memory.buffer, control, 16);
-let seen = Atomics.load(ctrl, 0); // read before saying ready: jobs are posted only after that
-Atomics.store(ctrl, 15, 1);
-Atomics.notify(ctrl, 15);
-for (;;) {
-  Atomics.wait(ctrl, 0, seen);
-  seen = Atomics.load(ctrl, 0);
-  try {
-    const run = kernels[names[ctrl[2]]];
-    const end = ctrl[13];
-    for (let task = Atomics.add(ctrl, 12, 1); task < end; task = Atomics.add(ctrl, 12, 1)) {
-      run(ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], task);
+/**
+ * Runs in the worker: wait for a job, take its tasks, report, repeat. Plain JS source of a function
+ * of the worker's data (the platform seam starts it as a worker_threads worker or a Web Worker).
+ */
+const workerMain = `function ({ module, memory, control, names }) {
+  const kernels = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const ctrl = new Int32Array(memory.buffer, control, 16);
+  let seen = Atomics.load(ctrl, 0); // read before saying ready: jobs are posted only after that
+  Atomics.store(ctrl, 15, 1);
+  Atomics.notify(ctrl, 15);
+  for (;;) {
+    Atomics.wait(ctrl, 0, seen);
+    seen = Atomics.load(ctrl, 0);
+    try {
+      const run = kernels[names[ctrl[2]]];
+      const end = ctrl[13];
+      for (let task = Atomics.add(ctrl, 12, 1); task < end; task = Atomics.add(ctrl, 12, 1)) {
+        run(ctrl[3], ctrl[4], ctrl[5], ctrl[6], ctrl[7], ctrl[8], ctrl[9], ctrl[10], ctrl[11], task);
+      }
+    } catch (error) {
+      Atomics.store(ctrl, 14, 1);
     }
-  } catch (error) {
-    Atomics.store(ctrl, 14, 1);
+    Atomics.store(ctrl, 1, seen);
+    Atomics.notify(ctrl, 1);
   }
-  Atomics.store(ctrl, 1, seen);
-  Atomics.notify(ctrl, 1);
-}
-`;
+}`;
 
 /** Tasks [first, end) of one kernel with these 9 arguments (the task number is passed last). */
 export interface TaskJob {
@@ -66,24 +68,26 @@ export interface TaskJob {
 
 export class Helper {
   private readonly ctrl: Int32Array;
-  private readonly worker: Worker;
+  private readonly worker: WorkerThread;
+  private readonly started = Date.now();
 
   constructor(private readonly runtime: WasmRuntime) {
     this.ctrl = new Int32Array(runtime.memory.buffer, CONTROL_BASE, 16);
-    this.worker = new Worker(workerSource, {
-      eval: true,
-      workerData: { module: runtime.module, memory: runtime.memory, control: CONTROL_BASE, names: TASK_KERNELS },
-    });
-    this.worker.unref();
+    this.worker = startWorker(workerMain, { module: runtime.module, memory: runtime.memory, control: CONTROL_BASE, names: [...TASK_KERNELS] });
   }
 
-  /** Waits until the worker has instantiated the module; false (and the worker ended) if it does not in time. */
-  ready(): boolean {
-    if (Atomics.wait(this.ctrl, 15, 0, STARTUP_MS) === 'timed-out' && Atomics.load(this.ctrl, 15) === 0) {
-      void this.worker.terminate();
-      return false;
-    }
-    return true;
+  /**
+   * Whether the worker has instantiated the module: 'ready', 'starting' (a browser worker starts only
+   * once this thread returns to its event loop; Node waits here up to STARTUP_MS instead), or
+   * 'failed' (and the worker ended) after STARTUP_MS without a sign of it.
+   */
+  state(): 'ready' | 'starting' | 'failed' {
+    if (Atomics.load(this.ctrl, 15) === 1) return 'ready';
+    if (workerStartsWhileBlocked) Atomics.wait(this.ctrl, 15, 0, STARTUP_MS);
+    if (Atomics.load(this.ctrl, 15) === 1) return 'ready';
+    if (Date.now() - this.started < STARTUP_MS) return 'starting';
+    this.worker.terminate();
+    return 'failed';
   }
 
   /** Runs all of `theirs` on the worker while `ours` runs here; returns when both are done. */
@@ -133,8 +137,9 @@ export class Helper {
 /** How long the main thread waits, once, for the worker to start. */
 const STARTUP_MS = 10_000;
 
-let threads = Number(process.env.TSGRAD_THREADS ?? 2) >= 2 ? 2 : 1;
+let threads = Number(environment('TSGRAD_THREADS') ?? 2) >= 2 ? 2 : 1;
 let helper: Helper | null = null;
+let pending: Helper | null = null;
 let failed = false;
 
 /** Uses at most `count` threads (1 or 2) for large matrix products. */
@@ -143,9 +148,9 @@ export function setFastThreads(count: number): void {
   threads = Math.min(count, 2);
 }
 
-/** False when only one thread is allowed, or the worker could not start. */
+/** False when only one thread is allowed, the worker could not start, or this platform cannot share memory (see the seam). */
 export function threadsAllowed(): boolean {
-  return threads >= 2 && !failed;
+  return threads >= 2 && !failed && canShareMemory();
 }
 
 /** The worker over the shared runtime, started on first use, or null when threads are not allowed. */
@@ -153,9 +158,10 @@ export function helperThread(runtime: WasmRuntime): Helper | null {
   if (!threadsAllowed()) return null;
   if (!helper) {
     try {
-      const started = new Helper(runtime);
-      if (started.ready()) helper = started;
-      else failed = true;
+      pending ??= new Helper(runtime);
+      const state = pending.state();
+      if (state === 'ready') helper = pending;
+      if (state === 'failed') failed = true;
     } catch {
       failed = true;
     }

@@ -6,12 +6,16 @@
  * `sharedRuntime()` over a shared memory, used only by matrix products large enough to split with a
  * worker thread (threads.ts), which runs the same kernels on the same memory. Copies into and out of
  * a shared memory are slower (V8 copies shared buffers word by word), hence two.
+ * Each runtime loads the kernels built with relaxed SIMD (a fused multiply-add in the matrix product)
+ * where this JavaScript engine validates them (Chromium does; Node 20 does with a V8 flag, which is
+ * switched on just while they compile), and the plain SIMD build otherwise.
  * Each op lays its buffers out from the bottom of the scratch area and is done with them when it
  * returns: ops run one at a time, so nothing needs freeing.
  *
- * May import: ./wasmBinary.
+ * May import: ./wasmBinary, ../../platform/node (the platform seam).
  */
-import { wasmBase64, wasmSharedBase64 } from './wasmBinary';
+import { withV8Flag } from '../../platform/node';
+import { wasmBase64, wasmRelaxedBase64, wasmSharedBase64, wasmSharedRelaxedBase64 } from './wasmBinary';
 
 /** The few WebAssembly types used here (tsgrad's TypeScript lib has no DOM, which is where they live). */
 export interface WasmMemory {
@@ -23,6 +27,7 @@ interface WasmApi {
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: object) => { exports: unknown };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
+  validate(bytes: Uint8Array): boolean;
 }
 
 /** The exports of kernels.as (arguments are byte addresses; descriptors and tables count floats). */
@@ -63,6 +68,43 @@ const SCRATCH_BASE = 1024;
 
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
+/** Base64 to bytes with `atob`, which Node and browsers both have (Node's Buffer is not in a page). */
+function decode(base64: string): Uint8Array {
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/** Node 20's V8 has relaxed SIMD, finished, behind this flag (later V8s and Chromium have it on). */
+const RELAXED_SIMD_FLAG = 'experimental-wasm-relaxed-simd';
+
+/** How this runtime gets relaxed SIMD: it has it, it has it behind RELAXED_SIMD_FLAG, or not at all. */
+let relaxed: 'on' | 'flag' | 'none' | undefined;
+
+function relaxedSupport(): 'on' | 'flag' | 'none' {
+  const bytes = decode(wasmRelaxedBase64);
+  relaxed ??= wasmApi.validate(bytes) ? 'on'
+    : withV8Flag(RELAXED_SIMD_FLAG, () => wasmApi.validate(bytes)) ? 'flag' : 'none';
+  return relaxed;
+}
+
+/**
+ * True when this runtime has relaxed SIMD (f32x4.relaxed_madd: the matrix product's multiply-add in one
+ * instruction, fused where the CPU has FMA): then the kernels built with it are loaded, else the plain ones.
+ */
+export function hasRelaxedSimd(): boolean {
+  return relaxedSupport() !== 'none';
+}
+
+/**
+ * The compiled kernels for a plain or a shared memory, with relaxed SIMD where the runtime has it. Behind
+ * the flag, they are compiled while it is on; a compiled module runs, and goes to a worker, with it off.
+ */
+function compileKernels(shared: boolean): WasmModule {
+  const support = plainBuildOnly && !shared ? 'none' : relaxedSupport();
+  if (support === 'none') return new wasmApi.Module(decode(shared ? wasmSharedBase64 : wasmBase64));
+  const bytes = decode(shared ? wasmSharedRelaxedBase64 : wasmRelaxedBase64);
+  return support === 'on' ? new wasmApi.Module(bytes) : withV8Flag(RELAXED_SIMD_FLAG, () => new wasmApi.Module(bytes));
+}
+
 /** The module, its shared memory, the kernels, and float views of the memory (renewed when it grows). */
 export class WasmRuntime {
   readonly module: WasmModule;
@@ -73,7 +115,7 @@ export class WasmRuntime {
   private top = SCRATCH_BASE;
 
   constructor(readonly shared: boolean) {
-    this.module = new wasmApi.Module(Uint8Array.from(Buffer.from(shared ? wasmSharedBase64 : wasmBase64, 'base64')));
+    this.module = compileKernels(shared);
     this.memory = new wasmApi.Memory({ initial: 16, maximum: MAX_PAGES, shared });
     this.kernels = new wasmApi.Instance(this.module, { env: { memory: this.memory } }).exports as Kernels;
     this.refreshViews();
@@ -140,6 +182,17 @@ function align64(address: number): number {
 let plain: WasmRuntime | null = null;
 let shared: WasmRuntime | null = null;
 
+let plainBuildOnly = false;
+
+/**
+ * @internal For tests, which run where relaxed SIMD exists: the runtime of every op (not the threads')
+ * is made again from the plain SIMD build (true), or from the best build (false).
+ */
+export function usePlainSimdBuild(on: boolean): void {
+  plainBuildOnly = on;
+  plain = null;
+}
+
 /** The runtime every op uses (compiling the module takes about a millisecond). */
 export function wasmRuntime(): WasmRuntime {
   plain ??= new WasmRuntime(false);
@@ -150,4 +203,12 @@ export function wasmRuntime(): WasmRuntime {
 export function sharedRuntime(): WasmRuntime {
   shared ??= new WasmRuntime(true);
   return shared;
+}
+
+/**
+ * Bytes of WebAssembly memory the fast backend's kernels work in (both runtimes). It grows to the
+ * largest op's scratch and stays there: it does not grow with the number of steps.
+ */
+export function fastMemoryBytes(): number {
+  return (plain?.memory.buffer.byteLength ?? 0) + (shared?.memory.buffer.byteLength ?? 0);
 }

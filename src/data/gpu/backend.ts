@@ -3,7 +3,8 @@
  *
  * Modes: 'webasm' (WebAssembly with SIMD, on the CPU; works in plain node) and 'headlessgl' (WebGL
  * through the `gl` package; needs an X display such as xvfb-run, and on a machine without a GPU it is
- * Mesa's llvmpipe, also on the CPU). device.ts chooses between them.
+ * Mesa's llvmpipe, also on the CPU), and in a browser 'webgl2' (gpu.js's WebGL2 kernels on the
+ * page's GPU; the same textures as headlessgl). device.ts chooses between them.
  *
  * The backend in parts, each readable alone:
  * - kernels.ts: the kernel functions gpu.js compiles (one per arity, one line per op);
@@ -39,10 +40,11 @@ import type { TextureBuffer, Textures } from './textures';
 export { REDUCE_CHUNK, WEBASM_MODULE_CACHE, type GpuMode } from './kernelTable';
 
 /** In the order `setDevice('gpu')` prefers them when no mode is asked for. */
-export const gpuModes: readonly GpuMode[] = ['headlessgl', 'webasm'];
+export const gpuModes: readonly GpuMode[] = ['headlessgl', 'webgl2', 'webasm'];
 
-/** True when gpu.js can run `mode` in this process (headlessgl opens a 2x2 test context to find out). */
+/** True when gpu.js can run `mode` in this process (the GL modes open a small test context to find out). */
 export function isGpuModeAvailable(mode: GpuMode): boolean {
+  if (mode === 'webgl2') return GPU.isWebGL2Supported;
   return mode === 'headlessgl' ? GPU.isHeadlessGLSupported : GPU.isWebAssemblySupported;
 }
 

@@ -17,7 +17,7 @@
  * May import: gpu.js, ./kernels, ./layout.
  */
 import {
-  HeadlessGLKernel, WebAssemblyKernel,
+  HeadlessGLKernel, WebAssemblyKernel, WebGL2Kernel,
   type GPU, type IGPUKernelSettings, type IKernelRunShortcut, type KernelFunction, type KernelVariable,
 } from 'gpu.js';
 import {
@@ -25,8 +25,13 @@ import {
 } from './kernels';
 import { checkIndexRange } from './layout';
 
-/** The gpu.js modes tsgrad runs on. */
-export type GpuMode = 'headlessgl' | 'webasm';
+/** The gpu.js modes tsgrad runs on: headlessgl in Node, webgl2 in a browser, webasm in both. */
+export type GpuMode = 'headlessgl' | 'webgl2' | 'webasm';
+
+/** The GL modes, whose kernels render into textures. */
+export function isGlMode(mode: GpuMode): boolean {
+  return mode !== 'webasm';
+}
 
 /** Most cells one output cell of a reduction pass reduces: well under GL's 65,535 loop iterations. */
 export const REDUCE_CHUNK = 16384;
@@ -102,7 +107,7 @@ export function runKernel(mode: GpuMode, kernel: Kernel, op: string, cells: numb
   kernel.setOutput([cells]);
   const out: unknown = kernel(...args);
   const ranOn = kernel.kernel;
-  const expected = mode === 'headlessgl' ? HeadlessGLKernel : WebAssemblyKernel;
+  const expected = { headlessgl: HeadlessGLKernel, webgl2: WebGL2Kernel, webasm: WebAssemblyKernel }[mode];
   if (!(ranOn instanceof expected)) {
     const reason = ranOn.fallbackReason ? ` (${ranOn.fallbackReason})` : '';
     throw new Error(`${op}: gpu.js ran this kernel as a ${ranOn.constructor.name}${reason}, not in mode '${mode}'; refusing to continue on another device`);

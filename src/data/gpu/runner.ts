@@ -12,7 +12,7 @@
  */
 import { GPU, Texture, type KernelVariable } from 'gpu.js';
 import { formatShape, shapesEqual, type Shape } from '../shape';
-import { checkArray, createKernels, runKernel, type GpuMode, type Kernel, type KernelTable } from './kernelTable';
+import { checkArray, createKernels, isGlMode, runKernel, type GpuMode, type Kernel, type KernelTable } from './kernelTable';
 import { windowOf, type ViewOf } from './layout';
 import { Textures } from './textures';
 
@@ -28,7 +28,7 @@ export class KernelRunner {
   readonly textures: Textures | null;
 
   constructor(readonly mode: GpuMode) {
-    const gl = mode === 'headlessgl';
+    const gl = isGlMode(mode);
     this.kernels = createKernels(new GPU({ mode }), gl);
     this.textures = gl ? new Textures((values) => this.run(this.kernels.upload, 'upload', values.length, [values]) as Texture) : null;
   }

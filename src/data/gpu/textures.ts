@@ -46,7 +46,7 @@ export class Textures {
   adopt(op: string, output: unknown, length: number): Texture {
     if (!(output instanceof Texture) || (output as GlTexture).output[0] !== length) {
       const got = output instanceof Texture ? `a texture of ${(output as GlTexture).output[0]} values` : String(output);
-      throw new Error(`${op}: the headlessgl kernel returned ${got}, expected a texture of ${length} values`);
+      throw new Error(`${op}: the GL kernel returned ${got}, expected a texture of ${length} values`);
     }
     this.counts.created++;
     this.counts.live++;

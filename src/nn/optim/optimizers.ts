@@ -10,11 +10,12 @@
  * be exported with `stateDict()` and restored with `loadStateDict()` for checkpoints. A saved state is
  * checked whole before any of it is used (`checkStateDict`): kind, hyperparameters and their ranges,
  * step counts, buffer names, shapes and values. A bad state throws and leaves the optimizer as it was.
+ * State buffers are long-lived: each is passed to `keep()` when made, so a `tidy()` step does not free it.
  *
  * May import: src/tensor, src/data (shape formatting).
  */
 import { formatShape, shapesEqual } from '../../data';
-import { noGrad, Tensor } from '../../tensor';
+import { keep, noGrad, Tensor } from '../../tensor';
 
 /** Hyperparameters as plain values (what a checkpoint stores in its metadata). */
 export type Hyperparameters = Record<string, number | boolean | number[]>;
@@ -123,10 +124,13 @@ export abstract class Optimizer {
     const restored: ParamState[] = this.params.map((p, i) => ({ step: saved.steps[i], buffers: {} }));
     for (const [key, t] of Object.entries(saved.buffers)) {
       const [index, buffer] = splitKey(key);
-      restored[index].buffers[buffer] = t.detach().clone();
+      restored[index].buffers[buffer] = keep(t.detach().clone());
     }
     this.setHyperparameters(saved.hyper);
-    restored.forEach((s, i) => { this.state[i] = s; });
+    restored.forEach((s, i) => {
+      for (const old of Object.values(this.state[i].buffers)) old.data.letGo(); // a tidy() scope open now may free it
+      this.state[i] = s;
+    });
   }
 
   private checkSteps(steps: unknown): void {
@@ -204,7 +208,7 @@ export class SGD extends Optimizer {
     let g = this.weightDecay !== 0 ? grad.add(p.mul(this.weightDecay)) : grad;
     if (this.momentum !== 0) {
       let buf = state.buffers.momentumBuffer;
-      if (buf === undefined) buf = state.buffers.momentumBuffer = g.clone();
+      if (buf === undefined) buf = state.buffers.momentumBuffer = keep(g.clone());
       else buf.mul_(this.momentum).add_(g.mul(1 - this.dampening));
       g = this.nesterov ? g.add(buf.mul(this.momentum)) : buf;
     }
@@ -293,8 +297,8 @@ export class Adam extends Optimizer {
   protected update(p: Tensor, grad: Tensor, state: ParamState): void {
     const [beta1, beta2] = this.betas;
     const g = this.decayed(p, grad);
-    const m = (state.buffers.expAvg ??= Tensor.zerosLike(p));
-    const v = (state.buffers.expAvgSq ??= Tensor.zerosLike(p));
+    const m = (state.buffers.expAvg ??= keep(Tensor.zerosLike(p)));
+    const v = (state.buffers.expAvgSq ??= keep(Tensor.zerosLike(p)));
     m.mul_(beta1).add_(g.mul(1 - beta1));
     v.mul_(beta2).add_(g.mul(g).mul(1 - beta2));
     const stepSize = this.lr / (1 - beta1 ** state.step);
