@@ -66,7 +66,7 @@ describe('command line', () => {
   });
 
   it('rejects bad settings before loading anything', async () => {
-    await expect(trainAndEvaluate(quiet({ model: 'huge' as 'small' }).options)).rejects.toThrow('learnMnist: unknown model "huge"; choose one of small, medium, large');
+    await expect(trainAndEvaluate(quiet({ model: 'huge' as 'small' }).options)).rejects.toThrow('learnMnist: unknown model "huge"; choose one of small, compact, medium, large');
     await expect(trainAndEvaluate(quiet({ epochs: 0 }).options)).rejects.toThrow('learnMnist: epochs must be a positive integer, got 0');
     await expect(trainAndEvaluate(quiet({ device: 'tpu' }).options)).rejects.toThrow('learnMnist: --device tpu: expected cpu, gpu, gpu:webasm or gpu:headlessgl');
   });

@@ -324,7 +324,7 @@ describe('learnMnist --resume refuses other settings', () => {
   }, 120_000);
 
   it.each([
-    [{ lr: 0.01 }, ['--lr: the checkpoint has 0.003, this run 0.01']],
+    [{ lr: 0.01 }, ['--lr: the checkpoint has 0.012, this run 0.01']],
     [{ batchSize: 16, epochs: 3 }, ['--epochs: the checkpoint has 2, this run 3', '--batch-size: the checkpoint has 32, this run 16']],
     [{ seed: 4, augment: false }, ['--seed: the checkpoint has 3, this run 4', '--augment / --no-augment: the checkpoint has on, this run off']],
     [{ trainLimit: 320 }, ['--train-limit: the checkpoint has 64, this run 320']],

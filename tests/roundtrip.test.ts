@@ -234,7 +234,8 @@ function maxDifference(a: Tensor, b: Tensor): number {
 }
 
 const cases: [string, () => nn.Module][] = [
-  ["learnMnist's default model (MediumNet)", () => new models.medium()],
+  ["learnMnist's default model (CompactNet)", () => new models.compact()],
+  ['MediumNet', () => new models.medium()],
   ["edugrad's ConvNet (SmallNet)", () => new models.small()],
   ['LargeNet (batch norm, dropout, Sequential)', () => new models.large()],
   ['every layer type tsgrad has', () => new EveryLayer()],
