@@ -94,11 +94,10 @@ function torchStepTime(model: 'A' | 'B', batch: number, steps: number): number |
 }
 
 async function modelTable(): Promise<void> {
-  const cIsMedium = modelCName === 'medium';
   const models: [string, Maker, TfjsMaker | null, Plan][] = [
     ['A: convnet, batch 128', tsgradModelA, tfjsModelA, { fast: 6, wasm: 6, reference: quick ? 1 : 2, cpu: quick ? 0 : 1, slowRounds: 1, slowWarm: false }],
     ['B: MLP 784-128-10, batch 128', tsgradModelB, tfjsModelB, { fast: 10, wasm: 10, reference: 3, cpu: 3, slowRounds: 2 }],
-    [`C: learnMnist '${modelCName}', batch 128`, tsgradModelC, cIsMedium ? tfjsModelC : null,
+    [`C: learnMnist '${modelCName}', batch 128`, tsgradModelC, tfjsModelC,
       { fast: quick ? 2 : 4, wasm: quick ? 2 : 4, reference: quick ? 0 : 1, cpu: 0, slowRounds: 1, slowWarm: false }],
   ];
   console.log('\n## Training step, median ms (forward, backward, Adam)\n');
@@ -115,7 +114,6 @@ async function modelTable(): Promise<void> {
     console.log(row([name, ms(fast), ms(reference), ms(wasm), ms(cpu), ms(torchMs), ratio(fast, wasm), ratio(fast, cpu), ratio(fast, torchMs)]));
   }
   console.log(torchNote ? `\n(PyTorch column left out: ${torchNote})` : '\n(PyTorch: 2 threads, models A and B only, timed in a child process after tsgrad\'s rounds of the same model)');
-  if (!cIsMedium) console.log(`\n(model C: tfjs has only learnMnist's 'medium' model; the default is now '${modelCName}')`);
 }
 
 async function batchTable(): Promise<void> {
