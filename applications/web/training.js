@@ -1,4 +1,4 @@
-// Training learnMnist's model in a page: the model, one Trainer per device, and the numbers the
+// Training learnMnist's medium model in a page: the model, one Trainer per device, and the numbers the
 // page shows (loss, accuracy, ms per step, GFLOP/s, device memory). Used by app.js on the page's
 // own thread and by trainWorker.js in a Web Worker (the cpu device with threads). Imports only the
 // browser build of tsgrad, exactly as any page would.
