@@ -45,6 +45,24 @@ export class ImageDataset {
     if (bad >= 0) throw new RangeError(`ImageDataset(${name}): label ${targets[bad]} of item ${bad} is not a class index in 0..${classes - 1}`);
   }
 
+  /**
+   * Square `side`×`side` images of 10 classes given class by class: `perClass[c]` holds class c's images one after
+   * another (the npm digits' files, read from disk or fetched).
+   */
+  static fromClasses(name: string, perClass: readonly Float32Array[], side: number): ImageDataset {
+    const size = side * side;
+    const total = perClass.reduce((n, values) => n + values.length / size, 0);
+    const pixels = new Float32Array(total * size);
+    const labels = new Uint8Array(total);
+    let at = 0;
+    perClass.forEach((values, label) => {
+      pixels.set(values, at * size);
+      labels.fill(label, at, at + values.length / size);
+      at += values.length / size;
+    });
+    return new ImageDataset(name, pixels, labels, side, side);
+  }
+
   /** The number of images. */
   get length(): number {
     return this.targets.length;

