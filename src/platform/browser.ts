@@ -17,6 +17,11 @@
 /** The name of this side of the seam. */
 export const platformName: 'node' | 'browser' = 'browser';
 
+/** 0: a page cannot tell which engine it runs on, nor set its flags. */
+export function v8Major(): number {
+  return 0;
+}
+
 /** Just `make()` in the browser: a page cannot set V8 flags. */
 export function withV8Flag<T>(_flag: string, make: () => T): T {
   return make();

@@ -2,7 +2,7 @@
  * The platform seam, Node's side: every Node-only API the core of tsgrad uses goes through this file.
  * The browser build (scripts/buildBrowser.mjs) swaps it for ./browser.ts, which has the same exports.
  *
- * - `withV8Flag`: runs a function while a V8 flag is on (wasm.ts compiles its relaxed-SIMD kernels so
+ * - `v8Major`, `withV8Flag`: V8's version, and running a function while a V8 flag is on (wasm.ts compiles its relaxed-SIMD kernels so
  *   on a Node whose V8 has them behind `--experimental-wasm-relaxed-simd`);
  * - `freshContextGlobal`: a global of a new `vm` context made while a V8 flag is on (storage.ts gets
  *   a forced garbage collection and a FinalizationRegistry with `cleanupSome` from it);
@@ -23,6 +23,11 @@ import { Worker } from 'node:worker_threads';
 
 /** The name of this side of the seam. */
 export const platformName: 'node' | 'browser' = 'node';
+
+/** The major version of this process's V8 (11 in Node 20). */
+export function v8Major(): number {
+  return Number(process.versions.v8.split('.')[0]);
+}
 
 /** What `make()` returns while the V8 flag `--flag` is on (it is switched off again after). */
 export function withV8Flag<T>(flag: string, make: () => T): T {

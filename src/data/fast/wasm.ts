@@ -14,7 +14,7 @@
  *
  * May import: ./wasmBinary, ../../platform/node (the platform seam).
  */
-import { withV8Flag } from '../../platform/node';
+import { v8Major, withV8Flag } from '../../platform/node';
 import { wasmBase64, wasmRelaxedBase64, wasmSharedBase64, wasmSharedRelaxedBase64 } from './wasmBinary';
 
 /** The few WebAssembly types used here (tsgrad's TypeScript lib has no DOM, which is where they live). */
@@ -73,16 +73,21 @@ function decode(base64: string): Uint8Array {
   return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
 }
 
-/** Node 20's V8 has relaxed SIMD, finished, behind this flag (later V8s and Chromium have it on). */
+/**
+ * Node 20's V8 (11.3) has relaxed SIMD, finished, behind this flag; later V8s and Chromium have it on.
+ * Older V8s had drafts whose opcodes differ, so the flag is tried from V8 11 on only.
+ */
 const RELAXED_SIMD_FLAG = 'experimental-wasm-relaxed-simd';
+const RELAXED_SIMD_FLAG_FROM_V8 = 11;
 
 /** How this runtime gets relaxed SIMD: it has it, it has it behind RELAXED_SIMD_FLAG, or not at all. */
 let relaxed: 'on' | 'flag' | 'none' | undefined;
 
 function relaxedSupport(): 'on' | 'flag' | 'none' {
   const bytes = decode(wasmRelaxedBase64);
-  relaxed ??= wasmApi.validate(bytes) ? 'on'
-    : withV8Flag(RELAXED_SIMD_FLAG, () => wasmApi.validate(bytes)) ? 'flag' : 'none';
+  const behindFlag = (): boolean =>
+    v8Major() >= RELAXED_SIMD_FLAG_FROM_V8 && withV8Flag(RELAXED_SIMD_FLAG, () => wasmApi.validate(bytes));
+  relaxed ??= wasmApi.validate(bytes) ? 'on' : behindFlag() ? 'flag' : 'none';
   return relaxed;
 }
 
