@@ -91,8 +91,8 @@ async function tinyMlp(): Promise<Figure> {
   return draw('mlp.svg', loss, { x, target, loss, ...Object.fromEntries(model.namedParameters()) });
 }
 
-/** The user-defined Function of docs/extending.md: d/dx x³ = 3x². */
-class Cube extends Function {
+/** The user-defined Function of docs/extending.md: d/dx x³ = 3x² (tests/printing.test.ts prints it too). */
+export class Cube extends Function {
   forward(x: TensorData): TensorData {
     this.saveForBackward(x);
     return x.mul(x).mul(x);

@@ -7,7 +7,8 @@
 import { inspect } from 'util';
 import { readFileSync } from 'fs';
 import { join } from 'path';
-import { apply, Function, nn, Tensor, TensorData, tensor } from '../src';
+import { apply, nn, Tensor, TensorData, tensor } from '../src';
+import { Cube } from '../scripts/make_figures';
 import { referenceBackend, useBackend } from '../src/data';
 import { backends } from './helpers/backends';
 
@@ -48,19 +49,6 @@ function addThroughView(x: Tensor): [Tensor, Tensor] {
   const view = base.narrow(0, 0, 1);
   view.add_(1);
   return [base, view];
-}
-
-/** A user-defined Function, as in docs/extending.md. */
-class Cube extends Function {
-  forward(x: TensorData): TensorData {
-    this.saveForBackward(x);
-    return x.mul(x).mul(x);
-  }
-
-  backward(grad: TensorData): (TensorData | null)[] {
-    const [x] = this.savedTensors;
-    return [grad.mul(x.mul(x).mul(TensorData.const(3, x.shape)))];
-  }
 }
 
 class Net extends nn.Module {

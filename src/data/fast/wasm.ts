@@ -84,10 +84,12 @@ const RELAXED_SIMD_FLAG_FROM_V8 = 11;
 let relaxed: 'on' | 'flag' | 'none' | undefined;
 
 function relaxedSupport(): 'on' | 'flag' | 'none' {
-  const bytes = decode(wasmRelaxedBase64);
-  const behindFlag = (): boolean =>
-    v8Major() >= RELAXED_SIMD_FLAG_FROM_V8 && withV8Flag(RELAXED_SIMD_FLAG, () => wasmApi.validate(bytes));
-  relaxed ??= wasmApi.validate(bytes) ? 'on' : behindFlag() ? 'flag' : 'none';
+  if (relaxed === undefined) {
+    const bytes = decode(wasmRelaxedBase64);
+    const behindFlag = (): boolean =>
+      v8Major() >= RELAXED_SIMD_FLAG_FROM_V8 && withV8Flag(RELAXED_SIMD_FLAG, () => wasmApi.validate(bytes));
+    relaxed = wasmApi.validate(bytes) ? 'on' : behindFlag() ? 'flag' : 'none';
+  }
   return relaxed;
 }
 
