@@ -579,6 +579,41 @@ function fold64(op: i32, m: f64, v: f64): f64 {
   }
 }
 
+/** fold64 on two lanes at once, without branches (a scalar max is a branch, mispredicted on random data). */
+@inline
+function fold64x2(op: i32, m: v128, v: v128): v128 {
+  switch (op) {
+    case REDUCE_SUM: return f64x2.add(m, v);
+    case REDUCE_AMAX: return v128.bitselect(v, m, v128.or(f64x2.gt(v, m), f64x2.ne(v, v)));
+    default: unreachable(); return m;
+  }
+}
+
+/**
+ * A 2-wide window over a contiguous x: cells 2j and 2j + 1 fold into accumulator j, in that order. Eight
+ * cells at a time: their even and odd cells widen to float64 pairs and fold into four accumulators.
+ */
+@inline
+function reducePairs(op: i32, o: usize, x: usize, pairs: i32): void {
+  let j = 0;
+  for (; j + 4 <= pairs; j += 4, o += 32, x += 32) {
+    const low = v128.load(x);
+    const high = v128.load(x, 16);
+    const even = v128.shuffle<f32>(low, high, 0, 2, 4, 6);
+    const odd = v128.shuffle<f32>(low, high, 1, 3, 5, 7);
+    const evenHigh = v128.shuffle<f32>(even, even, 2, 3, 2, 3);
+    const oddHigh = v128.shuffle<f32>(odd, odd, 2, 3, 2, 3);
+    const m0 = fold64x2(op, v128.load(o), f64x2.promote_low_f32x4(even));
+    const m1 = fold64x2(op, v128.load(o, 16), f64x2.promote_low_f32x4(evenHigh));
+    v128.store(o, fold64x2(op, m0, f64x2.promote_low_f32x4(odd)));
+    v128.store(o, fold64x2(op, m1, f64x2.promote_low_f32x4(oddHigh)), 16);
+  }
+  for (; j < pairs; j++, o += 8, x += 8) {
+    const m = fold64(op, load<f64>(o), <f64>load<f32>(x));
+    store<f64>(o, fold64(op, m, <f64>load<f32>(x, 4)));
+  }
+}
+
 /**
  * Folds one row into float64 accumulators: into one register when the row is reduced (os = 0), or one
  * register per run of w cells when the accumulators repeat (a pooling window's width reduced).
@@ -588,11 +623,7 @@ function reduceRow(op: i32, o: usize, os: i32, x: usize, xs: i32, n: i32): void 
   if (isRepeated(os)) {
     const w = os & 0xff;
     if (w == 2 && xs == 1) {
-      // The common 2-wide window over a contiguous x: two cells per accumulator, unrolled.
-      for (let j = 0; j < n / 2; j++, o += 8, x += 8) {
-        const m = fold64(op, load<f64>(o), <f64>load<f32>(x));
-        store<f64>(o, fold64(op, m, <f64>load<f32>(x, 4)));
-      }
+      reducePairs(op, o, x, n / 2);
       return;
     }
     for (let j = 0; j < n / w; j++, o += 8) {
