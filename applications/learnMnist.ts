@@ -15,7 +15,7 @@
  * May import: src (tsgrad's public API), src/data (setDevice), ./mnist/*.
  */
 import { resolve } from 'path';
-import { manualSeed, nn, noGrad, optim, type Tensor } from '../src';
+import { manualSeed, nn, noGrad, optim, tidy, type Tensor } from '../src';
 import { getDevice, setDevice, type GpuMode } from '../src/data';
 import { isModelName, models, type ModelName } from './mnist/models';
 import { ProgressBar } from './mnist/progress';
@@ -171,15 +171,18 @@ function trainEpoch({ model, loader, optimizer, scheduler }: TrainingRun, epoch:
     return { done, total: loader.length, loss: lossSum / Math.max(done, 1), accuracy: correct / Math.max(seen, 1), rate: seen / Math.max(elapsed, 1e-3), elapsed };
   };
   for (const { images, labels } of loader) {
-    const logits = model.forward(images);
-    const loss = logits.crossEntropy(labels);
-    optimizer.zeroGrad();
-    loss.backward();
-    optimizer.step();
+    // tidy frees the step's tensors when it returns (parameters, gradients and Adam's state are kept).
+    const [value, right] = tidy(() => {
+      const logits = model.forward(images);
+      const loss = logits.crossEntropy(labels);
+      optimizer.zeroGrad();
+      loss.backward();
+      optimizer.step();
+      return [loss.item(), countCorrect(logits, labels)];
+    });
     scheduler.step();
-    const value = loss.item();
     lossSum += value;
-    correct += countCorrect(logits, labels);
+    correct += right;
     seen += labels.shape[0];
     done += 1;
     batchLosses.push([epoch + done / loader.length, value]);
@@ -205,7 +208,7 @@ function evaluate(model: nn.Module, test: ImageDataset, batchSize: number): { co
   let correct = 0;
   noGrad(() => {
     for (const { images, labels, indices } of new nn.data.DataLoader(test, { batchSize })) {
-      const predicted = model.forward(images).argmax(1).toArray() as number[];
+      const predicted = tidy(() => model.forward(images).argmax(1).toArray() as number[]);
       const truth = labels.toArray() as number[];
       predicted.forEach((p, k) => {
         confusion[truth[k]][p] += 1;

@@ -11,7 +11,7 @@
  * May import: src (tsgrad's public entry), applications/mnist/models, ./data.
  */
 import { models } from '../applications/mnist/models';
-import { Tensor, TensorData, optim } from '../src';
+import { Tensor, TensorData, optim, tidy } from '../src';
 import type { Batch } from './data';
 
 /** The learnMnist model that model C is. */
@@ -30,13 +30,14 @@ function uniformInit(shape: number[], fanIn: number): Tensor {
 function trainer(params: Tensor[], loss: () => Tensor): TrainStep {
   const opt = new optim.Adam(params, { lr: 1e-3 });
   return {
-    step(): number {
+    // In a memory scope, as TensorFlow.js's minimize is: the step's tensors are freed when it returns.
+    step: (): number => tidy(() => {
       opt.zeroGrad();
       const value = loss();
       value.backward();
       opt.step();
       return value.item();
-    },
+    }),
   };
 }
 

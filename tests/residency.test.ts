@@ -1,12 +1,13 @@
 /**
- * Data stays on the device: on headlessgl, results of compute ops stay in GL textures and come back to
- * the host only when read (`toFlat`, `item`) or used by a backend without a device; textures are freed
- * by `dispose()` and, once unreachable, by the garbage collector (storage.ts).
+ * Data stays on the device: results of compute ops stay in the device's memory (the fast cpu backend's
+ * WebAssembly memory, headlessgl's GL textures) and come back to the host only when read (`toFlat`,
+ * `item`) or used by a backend without a device; buffers are freed by `dispose()` and, once
+ * unreachable, by the garbage collector (storage.ts).
  *
- * Each test runs on cpu and webasm (no device buffers: the values must still be right, and the
- * counters must show no texture) and, with TSGRAD_TEST_GL=1 under xvfb-run, on headlessgl, where it
- * fails, not skips, when GL does not run. The gpu backend exposes `device.counters` (live textures,
- * uploads, downloads), which the tests read to see what moved.
+ * Each test runs on cpu (resident in WebAssembly memory), on webasm (no device buffers: the values
+ * must still be right, and the counters must show none) and, with TSGRAD_TEST_GL=1 under xvfb-run, on
+ * headlessgl, where it fails, not skips, when GL does not run. A device exposes `device.counters`
+ * (live buffers, uploads, downloads), which the tests read to see what moved.
  *
  * Tolerances, as in docs/backends.md: GL elementwise ops within a few ulps (exp rel 1.1e-6, log rel
  * 2.7e-6 measured), sums in float32 within (n+1)·2^-24·Σ|terms|. The chains below are short, so
@@ -63,12 +64,12 @@ function chain(x: TensorData, w: TensorData): TensorData {
 }
 
 describe.each(devices)('residency on %s', (device) => {
-  const resident = device === 'headlessgl';
+  const resident = device !== 'webasm';
 
   beforeAll(() => use(device)); // throws, failing every test, when the device cannot run
   afterAll(() => useBackend(referenceBackend));
 
-  it(`runs on ${device}, with device buffers only on headlessgl`, () => {
+  it(`runs on ${device}, with device buffers on cpu and headlessgl`, () => {
     expect(currentBackend().name).toBe(device);
     expect(currentBackend().device !== undefined).toBe(resident);
   });
@@ -113,10 +114,10 @@ describe.each(devices)('residency on %s', (device) => {
     expect(mismatches(weights.toFlat(), onCpu(() => values([3, 4]).sub(TensorData.const(0.25, [3, 4]))))).toEqual([]);
   });
 
-  it('reads device values back when the device switches mid-way, and uploads host values on the way back', () => {
+  it('reads device values back when the backend switches mid-way, and uploads host values on the way back', () => {
     const y = values([4, 6]).exp().permute([1, 0]);
     const want = onCpu(() => values([4, 6]).exp().permute([1, 0]).mul(values([6, 4])));
-    setDevice('cpu');
+    useBackend(referenceBackend); // a backend without a device
     const z = y.mul(values([6, 4]));
     expect(y.residence).toBe(resident ? 'both' : 'host');
     expect(z.residence).toBe('host');

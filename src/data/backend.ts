@@ -4,10 +4,11 @@
  * A backend sees plain strided views (an array, a shape, strides and an offset) and returns packed
  * row-major results. Movement ops never reach it: they only change a view's shape and strides.
  *
- * A backend whose data can stay on its device between ops (the gpu backend on headlessgl) also has a
- * `device` member (`DeviceMemory`): the same ops over `DeviceView`s, returning `DeviceBuffer`s that
- * stay on the device. TensorData uses it when it is there; a backend without it (cpu, webasm, the
- * fast backend) only ever sees host Float32Arrays, read back from a device first where needed.
+ * A backend whose data can stay on its device between ops (the fast backend, in its WebAssembly
+ * memory; the gpu backend on headlessgl, in GL textures) also has a `device` member (`DeviceMemory`):
+ * the same ops over `DeviceView`s, returning `DeviceBuffer`s that stay on the device. TensorData uses
+ * it when it is there; a backend without it (reference, webasm) only ever sees host Float32Arrays,
+ * read back from a device first where needed.
  *
  * May import: ./ops, ./shape.
  */
@@ -53,7 +54,7 @@ export interface Backend extends ComputeOps<StridedView, Float32Array> {
   readonly device?: DeviceMemory;
 }
 
-/** Values held on a device (a GL texture on the gpu backend). Only the `DeviceMemory` that made it reads it. */
+/** Values held on a device (a region of WebAssembly memory, a GL texture). Only the `DeviceMemory` that made it reads it. */
 export interface DeviceBuffer {
   /** Number of float32 values. */
   readonly length: number;

@@ -2,19 +2,21 @@
  * `Storage`: the values behind every view of one tensor, on the host, on a device, or on both.
  *
  * - `host`: a Float32Array, or null while the values are only on a device;
- * - `device`: a buffer of one `DeviceMemory` (a GL texture of the gpu backend on headlessgl), or null.
+ * - `device`: a buffer of one `DeviceMemory` (a region of the fast backend's WebAssembly memory, a GL
+ *   texture of the gpu backend on headlessgl), or null.
  * When both exist they hold the same values. Whichever is missing is made on demand: `host()` reads
  * the buffer back (and keeps the copy); a device op on a host-only storage uploads it for that op.
  * An in-place write keeps the side it happened on and drops the other, now stale.
  *
- * Device buffers are not garbage-collected (gpu.js textures need an explicit delete), so they are
- * freed here, in three ways:
+ * Device buffers are not garbage-collected (gpu.js textures need an explicit delete, regions of the
+ * WebAssembly memory go back to its free lists), so they are freed here, in three ways:
  * 1. `dispose()`, at once;
  * 2. a FinalizationRegistry: when a Storage is garbage-collected, its buffer is released. V8 runs
  *    these callbacks as separate tasks of the event loop, so a synchronous training loop (one long
  *    task) would never see them;
  * 3. so, a safety net: when a device holds more than RECLAIM_BYTES (or RECLAIM_BUFFERS buffers),
- *    creating a buffer first calls `reclaimDeviceMemory()`, which forces a full garbage collection
+ *    creating a buffer first runs the callbacks of storages already collected and, when that is not
+ *    enough, calls `reclaimDeviceMemory()`, which forces a full garbage collection
  *    and runs the registry's callbacks synchronously (`cleanupSome`). Neither is reachable from
  *    plain JavaScript: both come from a fresh `vm` context made with a V8 flag switched on just for
  *    it (`--expose-gc`, `--harmony-weak-refs-with-cleanup-some`). Where that fails (another engine,
@@ -253,8 +255,12 @@ export function reclaimStats(): ReclaimStats {
 }
 
 function reclaimIfFull(memory: DeviceMemory): void {
-  const before = memory.counters;
-  if (before.liveBytes <= threshold.bytes && before.live <= threshold.buffers) return;
+  const isFull = (): boolean => memory.counters.liveBytes > threshold.bytes || memory.counters.live > threshold.buffers;
+  if (!isFull()) return;
+  // First the storages V8 has already collected on its own (its frequent young-generation collections
+  // find most of a step's temporaries): freeing them costs no collection.
+  finalizers().cleanupSome?.();
+  if (!isFull()) return;
   reclaimDeviceMemory();
   const { liveBytes, live } = memory.counters;
   threshold = { bytes: Math.max(RECLAIM_BYTES, 2 * liveBytes), buffers: Math.max(RECLAIM_BUFFERS, 2 * live) };

@@ -7,7 +7,8 @@
  * saved tensor that was modified in place.
  *
  * Where the values are (storage.ts): on the host, and, when the current backend keeps data on its
- * device (`backend.device`, the gpu backend on headlessgl), in a device buffer. A compute op on such a
+ * device (`backend.device`: the fast backend's WebAssembly memory, the gpu backend's textures on
+ * headlessgl), in a device buffer. A compute op on such a
  * backend takes device buffers and returns one, so a chain of ops never reads back. Values come back to
  * the host only when they are read (`toFlat`, `toNested`, `item`) or used by a backend without a device.
  * `dispose()` frees them at once, the end of a memory scope (`scoped`, scope.ts) frees those made in it

@@ -8,7 +8,11 @@
  * are speed-ups for the ops they list (see wasmOps.ts). The index ops (indexSelect, indexAdd) are
  * the shared row loops of indexRows.ts, writing into a pooled array.
  *
- * May import: ../backend, ../indexRows, ../ops, ../shape, ../view, ./arrayPool, ./elementwise, ./gemm, ./wasmOps.
+ * These are the ops over host arrays. Its `device` (resident.ts) runs the same kernels on tensors that
+ * stay in the WebAssembly memory between ops, which is what TensorData uses: the host ops serve
+ * tests, the index ops and values that arrive from another backend.
+ *
+ * May import: ../backend, ../indexRows, ../ops, ../shape, ../view, ./arrayPool, ./elementwise, ./gemm, ./resident, ./wasmOps.
  */
 import type { Backend, StridedView } from '../backend';
 import { indexAddRows, indexSelectRows } from '../indexRows';
@@ -18,7 +22,8 @@ import { isPacked, reducedShape } from '../view';
 import { outputArray } from './arrayPool';
 import * as js from './elementwise';
 import { gemmMulacc } from './gemm';
-import { binaryWasm, gatherWasm, reduceWasm, scatterWasm, unaryWasm, whereWasm } from './wasmOps';
+import { residentMemory } from './resident';
+import { binaryWasm, gatherWasm, reduceWasm, scatterWasm, unaryWasm, whereWasm, type KernelResult } from './wasmOps';
 
 /** Below this many multiply-adds the JavaScript loop wins: packing and the call cost more than they save. */
 const GEMM_MIN_MACS = 2048;
@@ -27,9 +32,14 @@ function mulacc(a: StridedView, b: StridedView, axes: readonly number[]): Float3
   const outSize = numel(reducedShape(a.shape, axes));
   if (numel(a.shape) >= GEMM_MIN_MACS) {
     const out = gemmMulacc(a, b, axes, outSize);
-    if (out) return out;
+    if (out instanceof Float32Array) return out;
   }
   return js.mulacc(a, b, axes);
+}
+
+/** A kernel's host array, or the JavaScript loop's when the kernel left the op to it (null). */
+function orLoop(result: KernelResult, loop: () => Float32Array): Float32Array {
+  return result instanceof Float32Array ? result : loop();
 }
 
 function gather(x: StridedView): Float32Array {
@@ -38,20 +48,21 @@ function gather(x: StridedView): Float32Array {
     out.set(x.array.subarray(x.offset, x.offset + out.length));
     return out;
   }
-  return gatherWasm(x) ?? js.gather(x);
+  return orLoop(gatherWasm(x), () => js.gather(x));
 }
 
 export const fastBackend: Backend = {
   name: 'cpu',
-  unary: (op: UnaryOp, x: StridedView) => unaryWasm(op, x) ?? js.unary(op, x),
-  binary: (op: BinaryOp, a: StridedView, b: StridedView) => binaryWasm(op, a, b) ?? js.binary(op, a, b),
-  where: (cond: StridedView, a: StridedView, b: StridedView) => whereWasm(cond, a, b) ?? js.where(cond, a, b),
+  unary: (op: UnaryOp, x: StridedView) => orLoop(unaryWasm(op, x), () => js.unary(op, x)),
+  binary: (op: BinaryOp, a: StridedView, b: StridedView) => orLoop(binaryWasm(op, a, b), () => js.binary(op, a, b)),
+  where: (cond: StridedView, a: StridedView, b: StridedView) => orLoop(whereWasm(cond, a, b), () => js.where(cond, a, b)),
   mulacc,
-  reduce: (op: ReduceOp, x: StridedView, axes: readonly number[]) => reduceWasm(op, x, axes) ?? js.reduce(op, x, axes),
+  reduce: (op: ReduceOp, x: StridedView, axes: readonly number[]) => orLoop(reduceWasm(op, x, axes), () => js.reduce(op, x, axes)),
   gather,
   scatter: (target: StridedView, source: StridedView) => {
     if (!scatterWasm(target, source)) js.scatter(target, source);
   },
   indexSelect: (x: StridedView, rows: Int32Array) => indexSelectRows(x, rows, outputArray(rows.length * numel(x.shape.slice(1)))),
   indexAdd: indexAddRows,
+  device: residentMemory,
 };

@@ -10,20 +10,21 @@
  *    taking the next one until none is left) when there are several, otherwise by halves of K, each
  *    half summing into its own C.
  * 3. The `unpack` kernel copies C (padded, [batch][Mp][Np]) into the output's row-major order through the
- *    output tables, and the output is copied out of the memory.
+ *    output tables, and the output is copied out of the memory (or is already in place: a resident
+ *    tensor's region, resident.ts). Operands resident in the memory the product runs in are not copied.
  *
  * Packed operands can be much larger than the tensors they come from (im2col repeats each pixel kh·kw
  * times), so a product whose packs would pass PACK_BUDGET floats is done in chunks: a group of batch
  * items at a time, then lines of X and of Y, then slices of K added into the same C. The module's
  * memory then stays near the size of the inputs and the output, whatever the batch size.
  *
- * May import: ../backend, ./arrayPool, ./lowering, ./threads, ./wasm.
+ * May import: ./arrayPool, ./lowering, ./threads, ./wasm, ./wasmOps.
  */
-import type { StridedView } from '../backend';
 import { outputArray } from './arrayPool';
 import { planGemm, type GemmLayout, type OperandTables } from './lowering';
 import { helperThread, threadsAllowed } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
+import { inMemory, type KernelResult, type Operand, type Output } from './wasmOps';
 
 /**
  * Below this many flops (2·batch·M·N·K) a job stays on one thread: handing work to the helper and
@@ -78,11 +79,12 @@ interface Staged {
   src: number; batch: number; lines: number; k: number;
 }
 
-/** Copies the span of storage an operand reaches, and its tables, into the memory. */
-function stage(rt: WasmRuntime, view: StridedView, tables: OperandTables): Staged {
+/** Copies the span of storage an operand reaches (unless it is in this memory already), and its tables, into the memory. */
+function stage(rt: WasmRuntime, view: Operand, tables: OperandTables): Staged {
   const lo = view.offset + tables.lo;
   const hi = view.offset + tables.hi;
-  const src = (rt.stage(view.array, lo, hi) + (view.offset - lo)) * 4;
+  const src = inMemory(view) && view.rt === rt ? (view.at + view.offset) * 4
+    : (rt.stage(inMemory(view) ? view.rt.heap.subarray(view.at) : view.array, lo, hi) + (view.offset - lo)) * 4;
   return { src, batch: stageTable(rt, tables.batch), lines: stageTable(rt, tables.lines), k: stageTable(rt, tables.k) };
 }
 
@@ -170,11 +172,18 @@ function productChunk(p: Product, b0: number, batches: number, [x0, x1]: number[
     p.outTables.cols + 4 * y0, y1 - y0, mPanels * MR, nPanels * NR, p.columnsOuter);
 }
 
-/** mulacc through the GEMM kernel, or null when the pattern does not factor (the caller falls back). */
-export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number[], outSize: number): Float32Array | null {
+/**
+ * mulacc through the GEMM kernel, into a host array or into `into` (a region, see wasmOps' Output);
+ * null when the pattern does not factor (the caller falls back).
+ */
+export function gemmMulacc(a: Operand, b: Operand, axes: readonly number[], outSize: number, into?: Output): KernelResult {
   const plan = planGemm(a, b, axes, MR, NR);
   if (!plan) return null;
-  if (outSize === 0 || plan.k === 0) return new Float32Array(outSize);
+  if (outSize === 0 || plan.k === 0) {
+    if (!into) return new Float32Array(outSize);
+    into.rt.heap.fill(0, into.at, into.at + outSize);
+    return true;
+  }
   const flops = 2 * plan.batch * plan.m * plan.n * plan.k;
   const rt = flops >= THREAD_MIN_FLOPS && threadsAllowed() ? sharedRuntime() : wasmRuntime();
   rt.reset();
@@ -182,7 +191,7 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
   const { rows, cols } = plan.out;
   const step = chunking(plan);
   const p: Product = {
-    rt, plan, x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y), out: rt.alloc(outSize),
+    rt, plan, x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y), out: into?.rt === rt ? into.at * 4 : rt.alloc(outSize),
     outTables: { batch: stageTable(rt, plan.out.batch), rows: stageTable(rt, rows), cols: stageTable(rt, cols) },
     columnsOuter: rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]),
     kSlice: step.k,
@@ -206,7 +215,13 @@ export function gemmMulacc(a: StridedView, b: StridedView, axes: readonly number
     }
     rt.release(scratch);
   }
+  if (into?.rt === rt) return true;
+  const values = rt.heap.subarray(p.out / 4, p.out / 4 + outSize);
+  if (into) {
+    into.rt.heap.set(values, into.at);
+    return true;
+  }
   const result = outputArray(outSize);
-  result.set(rt.heap.subarray(p.out / 4, p.out / 4 + outSize));
+  result.set(values);
   return result;
 }

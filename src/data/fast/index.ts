@@ -1,5 +1,6 @@
 /**
- * The fast CPU backend (WebAssembly SIMD matrix products, optionally on two threads). The default
+ * The fast CPU backend (WebAssembly SIMD matrix products, optionally on two threads; tensors resident
+ * in its WebAssembly memory). The default
  * device, `setDevice('cpu')`; `referenceBackend` (../reference.ts) is the reference it is tested against.
  *
  * May import: ./fastBackend, ./threads, ./wasm.

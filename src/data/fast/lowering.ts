@@ -17,7 +17,7 @@
  *
  * May import: ../backend, ../shape, ../view.
  */
-import type { StridedView } from '../backend';
+import type { Placement } from '../backend';
 import { cellOffsets, reducedShape } from '../view';
 import { numel, rowMajorStrides, stridedSpan } from '../shape';
 
@@ -48,7 +48,7 @@ export interface GemmLayout {
 type Group = 'batch' | 'm' | 'n' | 'k';
 
 /** The group of each axis, or null when the pattern does not factor. */
-export function classifyAxes(a: StridedView, b: StridedView, axes: readonly number[]): (Group | null)[] | null {
+export function classifyAxes(a: Placement, b: Placement, axes: readonly number[]): (Group | null)[] | null {
   const groups: (Group | null)[] = [];
   for (let i = 0; i < a.shape.length; i++) {
     const sa = a.strides[i];
@@ -84,7 +84,7 @@ function operand(shape: readonly number[], strides: readonly number[], groups: r
 }
 
 /** Lays out mulacc(a, b, axes) as a GEMM (see planGemm), ignoring the arrays and offsets. */
-function layout(a: StridedView, b: StridedView, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
+function layout(a: Placement, b: Placement, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
   const groups = classifyAxes(a, b, axes);
   if (!groups) return null;
   const shape = a.shape;
@@ -92,7 +92,7 @@ function layout(a: StridedView, b: StridedView, axes: readonly number[], mr: num
   const aLines = sizeOf(shape, groups, 'm');
   const bLines = sizeOf(shape, groups, 'n');
   const swapped = paddedCells(bLines, aLines, mr, nr) < paddedCells(aLines, bLines, mr, nr);
-  const [x, y, xGroup, yGroup]: [StridedView, StridedView, Group, Group] = swapped ? [b, a, 'n', 'm'] : [a, b, 'm', 'n'];
+  const [x, y, xGroup, yGroup]: [Placement, Placement, Group, Group] = swapped ? [b, a, 'n', 'm'] : [a, b, 'm', 'n'];
   return {
     batch: sizeOf(shape, groups, 'batch'),
     m: sizeOf(shape, groups, xGroup),
@@ -118,7 +118,7 @@ const CACHE_SIZE = 64;
  * or X = b when that pads less (the product commutes; `mr` and `nr` are the kernel's tile sides).
  * Layouts depend only on the shape, strides and axes, and are cached.
  */
-export function planGemm(a: StridedView, b: StridedView, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
+export function planGemm(a: Placement, b: Placement, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
   const key = `${a.shape.join(',')}|${a.strides.join(',')}|${b.strides.join(',')}|${axes.join(',')}|${mr},${nr}`;
   let found = cache.get(key);
   if (found === undefined) {

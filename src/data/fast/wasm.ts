@@ -10,7 +10,8 @@
  * where this JavaScript engine validates them (Chromium does; Node 20 does with a V8 flag, which is
  * switched on just while they compile), and the plain SIMD build otherwise.
  * Each op lays its buffers out from the bottom of the scratch area and is done with them when it
- * returns: ops run one at a time, so nothing needs freeing.
+ * returns: ops run one at a time, so nothing needs freeing. Below the scratch area are the regions
+ * that outlive ops: resident tensors (resident.ts).
  *
  * May import: ./wasmBinary, ../../platform/node (the platform seam).
  */
@@ -119,6 +120,8 @@ export class WasmRuntime {
   readonly kernels: Kernels;
   private f32: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private i32: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  /** Where scratch starts: above the regions that outlive ops (resident tensors, resident.ts). */
+  private floor = SCRATCH_BASE;
   private top = SCRATCH_BASE;
 
   constructor(readonly shared: boolean) {
@@ -140,7 +143,24 @@ export class WasmRuntime {
 
   /** Forgets every scratch buffer: call once at the start of each op. */
   reset(): void {
-    this.top = SCRATCH_BASE;
+    this.top = this.floor;
+  }
+
+  /**
+   * Room for `floats` values that outlive ops (a resident tensor's region), below scratch: call it
+   * only between ops, before `reset`. Returns the float index. Regions are never given back to the
+   * memory: resident.ts keeps freed ones for reuse.
+   */
+  claimRegion(floats: number): number {
+    const address = this.floor;
+    this.grow(align64(address + floats * 4));
+    this.floor = this.top = align64(address + floats * 4);
+    return address / 4;
+  }
+
+  /** Bytes below scratch that regions hold (in use or kept for reuse). */
+  get regionBytes(): number {
+    return this.floor - SCRATCH_BASE;
   }
 
   /** Where the next allocation will go: `release(mark)` frees everything allocated after it. */
@@ -155,14 +175,8 @@ export class WasmRuntime {
   /** Room for `floats` 4-byte values, 64-byte aligned; returns the byte address. */
   alloc(floats: number): number {
     const address = this.top;
+    this.grow(align64(address + floats * 4));
     this.top = align64(address + floats * 4);
-    const needed = Math.ceil(this.top / PAGE);
-    const pages = this.memory.buffer.byteLength / PAGE;
-    if (needed > pages) {
-      if (needed > MAX_PAGES) throw new RangeError(`fast backend: an op needs ${this.top} bytes of scratch memory, over the ${MAX_PAGES * PAGE}-byte limit`);
-      this.memory.grow(needed - pages);
-      this.refreshViews();
-    }
     return address;
   }
 
@@ -174,6 +188,16 @@ export class WasmRuntime {
     const at = this.alloc(hi - lo + 1) / 4;
     this.heap.set(array.subarray(lo, hi + 1), at);
     return at;
+  }
+
+  /** Grows the memory to hold `end` bytes; a RangeError past its limit (nothing changes then). */
+  private grow(end: number): void {
+    const needed = Math.ceil(end / PAGE);
+    const pages = this.memory.buffer.byteLength / PAGE;
+    if (needed <= pages) return;
+    if (needed > MAX_PAGES) throw new RangeError(`fast backend: needs ${end} bytes of WebAssembly memory, over its ${MAX_PAGES * PAGE}-byte limit`);
+    this.memory.grow(needed - pages);
+    this.refreshViews();
   }
 
   private refreshViews(): void {

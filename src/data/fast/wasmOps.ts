@@ -1,9 +1,10 @@
 /**
  * The memory-bound ops (elementwise, where, gather, scatter, reductions) run in WebAssembly: each
- * input's span of storage is copied into the module's memory (a memcpy), a walk descriptor tells the
- * kernel how to visit the cells in rows (strided.ts plans them), and the packed result is copied out.
- * The copies cost a fraction of what the loops save: V8 runs these float32 loops several times faster
- * as WebAssembly (and with f32x4 on contiguous rows) than as JavaScript.
+ * input's span of storage is copied into the module's memory (a memcpy) unless it lives there already
+ * (a resident tensor, resident.ts), a walk descriptor tells the kernel how to visit the cells in rows
+ * (strided.ts plans them), and the packed result is copied out, or written straight into a resident
+ * tensor's region. The copies cost a fraction of what the loops save: V8 runs these float32 loops
+ * several times faster as WebAssembly (and with f32x4 on contiguous rows) than as JavaScript.
  *
  * Each function returns null when the op is better left to the JavaScript loops (elementwise.ts):
  * ops the kernels do not handle (`wasmKernelOps`, generated with the module from kernels.as: the
@@ -14,7 +15,7 @@
  *
  * May import: ../backend, ../ops, ../shape, ../view, ./arrayPool, ./strided, ./wasm, ./wasmBinary.
  */
-import type { StridedView } from '../backend';
+import type { Placement, StridedView } from '../backend';
 import { reduceMath, type BinaryOp, type ReduceOp, type UnaryOp } from '../ops';
 import { numel, rowMajorStrides, stridedSpan, type Shape } from '../shape';
 import { accumulatorStrides, reducedShape } from '../view';
@@ -22,6 +23,19 @@ import { outputArray } from './arrayPool';
 import { planLoop, type LoopPlan } from './strided';
 import { wasmRuntime, type WasmRuntime } from './wasm';
 import { wasmKernelOps } from './wasmBinary';
+
+/** An input whose values are in the memory of `rt` already, from float index `at` (a resident tensor's region). */
+export interface InMemory extends Placement {
+  readonly rt: WasmRuntime;
+  readonly at: number;
+}
+
+/** What the ops read: host values, or values in the memory. */
+export type Operand = StridedView | InMemory;
+
+export function inMemory(v: Operand): v is InMemory {
+  return 'at' in v;
+}
 
 /** Below this many cells the JavaScript loops win. */
 export const WASM_MIN_CELLS = 2048;
@@ -43,18 +57,21 @@ export function callKernel(op: string, code: number, kernel: (code: number) => v
   }
 }
 
-/** True when every view is dense enough to be worth copying in (see SPARSE). */
-function worthCopying(views: readonly StridedView[]): boolean {
+/** True when every host view is dense enough to be worth copying in (see SPARSE). */
+function worthCopying(views: readonly Operand[]): boolean {
   return views.every((v) => {
+    if (inMemory(v)) return true;
     const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
     return hi - lo + 1 <= SPARSE * numel(v.shape);
   });
 }
 
-/** Copies the span of `v` into the memory; returns where its offset lands (a float index). */
-function stage(rt: WasmRuntime, v: StridedView): number {
+/** Copies the span of `v` into the memory, unless it is there; returns where its offset is (a float index). */
+function stage(rt: WasmRuntime, v: Operand): number {
+  if (inMemory(v) && v.rt === rt) return v.at + v.offset;
   const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
-  return rt.stage(v.array, lo, hi) + (v.offset - lo);
+  const array = inMemory(v) ? v.rt.heap.subarray(v.at) : v.array;
+  return rt.stage(array, lo, hi) + (v.offset - lo);
 }
 
 /** A row step of REPEATED | w says: each element of this view fills w consecutive cells (kernels.as). */
@@ -92,59 +109,80 @@ function result(rt: WasmRuntime, at: number, count: number): Float32Array {
 }
 
 /**
- * Stages the inputs and an output, plans the walk (rows may repeat cells of an input when the kernel
- * reads such rows); null when an input is sparse or the walk too deep.
+ * Stages the inputs and plans the walk (rows may repeat cells of an input when the kernel reads such
+ * rows), for an output at float index `out`: a region, or scratch from `scratchOutput`. False when the
+ * walk is too deep.
  */
-function prepare(shape: Shape, inputs: readonly StridedView[], repeatedRows = false): { rt: WasmRuntime; out: number } | null {
-  if (!worthCopying(inputs)) return null;
-  const rt = wasmRuntime();
-  rt.reset();
+function prepare(rt: WasmRuntime, shape: Shape, inputs: readonly Operand[], out: number, repeatedRows = false): boolean {
   const offsets = inputs.map((v) => stage(rt, v));
-  const out = output(rt, numel(shape));
   const plan = planLoop(shape, [rowMajorStrides(shape), ...inputs.map((v) => v.strides)], { repeatedRows });
-  return describe(rt, plan, [out, ...offsets]) ? { rt, out } : null;
+  return describe(rt, plan, [out, ...offsets]);
 }
 
-export function unaryWasm(op: UnaryOp, x: StridedView): Float32Array | null {
+/**
+ * Where an op writes its packed output: `into` (a region of the memory, see resident.ts), or new
+ * scratch whose values `finish` copies out to a host array.
+ */
+export interface Output {
+  readonly rt: WasmRuntime;
+  readonly at: number;
+}
+
+/** Starts an op: resets scratch, and returns its output, `into` or new scratch of `count` cells. */
+function begin(count: number, into?: Output): Output {
+  const rt = into?.rt ?? wasmRuntime();
+  rt.reset();
+  return into ?? { rt, at: output(rt, count) };
+}
+
+/** The op's result: a host copy of the scratch output, or `true` when it went into a region. */
+function finish(out: Output, count: number, into?: Output): Float32Array | true {
+  return into ? true : result(out.rt, out.at, count);
+}
+
+/** A kernel result: a host array, `true` (written into `into`), or null (left to the JavaScript loops). */
+export type KernelResult = Float32Array | true | null;
+
+export function unaryWasm(op: UnaryOp, x: Operand, into?: Output): KernelResult {
   const code = wasmKernelOps.unary[op];
   const count = numel(x.shape);
-  if (code === undefined || count < WASM_MIN_CELLS) return null;
-  const ready = prepare(x.shape, [x]);
-  if (!ready) return null;
-  callKernel(op, code, ready.rt.kernels.unary);
-  return result(ready.rt, ready.out, count);
+  if (code === undefined || count < WASM_MIN_CELLS || !worthCopying([x])) return null;
+  const out = begin(count, into);
+  if (!prepare(out.rt, x.shape, [x], out.at)) return null;
+  callKernel(op, code, out.rt.kernels.unary);
+  return finish(out, count, into);
 }
 
-export function binaryWasm(op: BinaryOp, a: StridedView, b: StridedView): Float32Array | null {
+export function binaryWasm(op: BinaryOp, a: Operand, b: Operand, into?: Output): KernelResult {
   const code = wasmKernelOps.binary[op];
   const count = numel(a.shape);
-  if (code === undefined || count < WASM_MIN_CELLS) return null;
-  const ready = prepare(a.shape, [a, b], true);
-  if (!ready) return null;
-  callKernel(op, code, ready.rt.kernels.binary);
-  return result(ready.rt, ready.out, count);
+  if (code === undefined || count < WASM_MIN_CELLS || !worthCopying([a, b])) return null;
+  const out = begin(count, into);
+  if (!prepare(out.rt, a.shape, [a, b], out.at, true)) return null;
+  callKernel(op, code, out.rt.kernels.binary);
+  return finish(out, count, into);
 }
 
-export function whereWasm(cond: StridedView, a: StridedView, b: StridedView): Float32Array | null {
+export function whereWasm(cond: Operand, a: Operand, b: Operand, into?: Output): KernelResult {
   const count = numel(cond.shape);
-  if (count < WASM_MIN_CELLS) return null;
-  const ready = prepare(cond.shape, [cond, a, b], true);
-  if (!ready) return null;
-  ready.rt.kernels.where();
-  return result(ready.rt, ready.out, count);
+  if (count < WASM_MIN_CELLS || !worthCopying([cond, a, b])) return null;
+  const out = begin(count, into);
+  if (!prepare(out.rt, cond.shape, [cond, a, b], out.at, true)) return null;
+  out.rt.kernels.where();
+  return finish(out, count, into);
 }
 
-export function gatherWasm(x: StridedView): Float32Array | null {
+export function gatherWasm(x: Operand, into?: Output): KernelResult {
   const count = numel(x.shape);
-  if (count < WASM_MIN_CELLS) return null;
-  const ready = prepare(x.shape, [x]);
-  if (!ready) return null;
-  ready.rt.kernels.copy();
-  return result(ready.rt, ready.out, count);
+  if (count < WASM_MIN_CELLS || !worthCopying([x])) return null;
+  const out = begin(count, into);
+  if (!prepare(out.rt, x.shape, [x], out.at)) return null;
+  out.rt.kernels.copy();
+  return finish(out, count, into);
 }
 
 /** Writes `source` into `target`'s cells: the target's span goes in, is written, and comes back out. */
-export function scatterWasm(target: StridedView, source: StridedView): boolean {
+export function scatterWasm(target: StridedView, source: Operand): boolean {
   if (numel(target.shape) < WASM_MIN_CELLS || !worthCopying([target, source])) return false;
   const rt = wasmRuntime();
   rt.reset();
@@ -159,18 +197,29 @@ export function scatterWasm(target: StridedView, source: StridedView): boolean {
   return true;
 }
 
-export function reduceWasm(op: ReduceOp, x: StridedView, axes: readonly number[]): Float32Array | null {
+/** Writes `source` into the cells of `target`, a view of a region of the memory, in place. */
+export function scatterInMemory(target: InMemory, source: Operand): boolean {
+  if (numel(target.shape) < WASM_MIN_CELLS || !worthCopying([source])) return false;
+  const rt = target.rt;
+  rt.reset();
+  const sourceAt = stage(rt, source);
+  const plan = planLoop(target.shape, [target.strides, source.strides]);
+  if (!describe(rt, plan, [target.at + target.offset, sourceAt])) return false;
+  rt.kernels.copy();
+  return true;
+}
+
+export function reduceWasm(op: ReduceOp, x: Operand, axes: readonly number[], into?: Output): KernelResult {
   const code = wasmKernelOps.reduce[op];
   if (code === undefined || numel(x.shape) < WASM_MIN_CELLS || !worthCopying([x])) return null;
   const count = numel(reducedShape(x.shape, axes));
-  const rt = wasmRuntime();
-  rt.reset();
+  const out = begin(count, into);
+  const rt = out.rt;
   const acc = rt.alloc(2 * count); // float64 accumulators
   const xAt = stage(rt, x);
   if (!describe(rt, planLoop(x.shape, [accumulatorStrides(x.shape, axes), x.strides], { repeatedRows: true }), [0, xAt])) return null;
   rt.kernels.fill64(acc, count, reduceMath[op].init);
   callKernel(op, code, (c) => rt.kernels.reduce(c, acc));
-  const out = output(rt, count);
-  rt.kernels.narrow(out * 4, acc, count);
-  return result(rt, out, count);
+  rt.kernels.narrow(out.at * 4, acc, count);
+  return finish(out, count, into);
 }

@@ -1,0 +1,185 @@
+/**
+ * Resident tensors: the fast backend's `DeviceMemory`. A result stays in the WebAssembly memory, in a
+ * region of its own, and the next op reads it there: no copy in, no copy out. Host arrays appear only
+ * at the edges (values read with `toFlat` or `item`, data made on the host and read by an op once).
+ *
+ * - A region is a run of floats below the kernels' scratch area (`WasmRuntime.claimRegion`). Freed
+ *   regions (a storage disposed, freed by a memory scope, or garbage-collected: storage.ts) wait in
+ *   lists by size, and the next result of that size takes one: a training step makes the same sizes
+ *   every step. The memory does not shrink.
+ * - Each op runs its kernel from wasmOps.ts or gemm.ts with its output in a new region. Ops with no
+ *   kernel there (exp, log, sin; tensors too small to pay for a call; views too sparse or too deep) run
+ *   the JavaScript loops of elementwise.ts over host views of the memory, and their result is copied in.
+ * - A host view of the memory is made just before it is read: growing the memory (a larger op's
+ *   scratch, a new region) detaches the arrays over the old one.
+ *
+ * May import: ../backend, ../indexRows, ../ops, ../shape, ../view, ./elementwise, ./gemm, ./wasm, ./wasmOps.
+ */
+import type { DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, StridedView } from '../backend';
+import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
+import { numel } from '../shape';
+import { isPacked, reducedShape } from '../view';
+import * as js from './elementwise';
+import { gemmMulacc } from './gemm';
+import { wasmRuntime, type WasmRuntime } from './wasm';
+import {
+  binaryWasm, gatherWasm, reduceWasm, scatterInMemory, unaryWasm, whereWasm,
+  type InMemory, type KernelResult, type Operand,
+} from './wasmOps';
+
+/** Below this many multiply-adds a mulacc runs on the JavaScript loop (as in fastBackend.ts). */
+const GEMM_MIN_MACS = 2048;
+/** Region sizes are rounded up to this many floats (64 bytes, the scratch allocator's alignment). */
+const REGION_QUANTUM = 16;
+
+/** A tensor's values in the WebAssembly memory of `rt`: `length` floats from float index `at`. */
+class Region implements DeviceBuffer {
+  released = false;
+  constructor(readonly rt: WasmRuntime, readonly at: number, readonly length: number, readonly capacity: number) {}
+}
+
+function capacityOf(length: number): number {
+  return Math.max(REGION_QUANTUM, Math.ceil(length / REGION_QUANTUM) * REGION_QUANTUM);
+}
+
+class ResidentMemory implements DeviceMemory {
+  /** Freed regions by capacity, per runtime (a test may swap the runtime: its regions stay in the old memory). */
+  private readonly free = new WeakMap<WasmRuntime, Map<number, number[]>>();
+  private readonly stats = { live: 0, liveBytes: 0, created: 0, released: 0, uploads: 0, downloads: 0 };
+
+  get counters(): DeviceCounters {
+    return { ...this.stats };
+  }
+
+  owns(buffer: DeviceBuffer): boolean {
+    return buffer instanceof Region && !buffer.released && buffer.rt === wasmRuntime();
+  }
+
+  upload(values: Float32Array): DeviceBuffer {
+    const region = this.allocate(values.length);
+    region.rt.heap.set(values, region.at);
+    this.stats.uploads++;
+    return region;
+  }
+
+  download(buffer: DeviceBuffer): Float32Array {
+    const region = this.region(buffer, 'download');
+    this.stats.downloads++;
+    return region.rt.heap.slice(region.at, region.at + region.length);
+  }
+
+  release(buffer: DeviceBuffer): void {
+    if (!(buffer instanceof Region) || buffer.released) return;
+    buffer.released = true;
+    const lists = this.free.get(buffer.rt) ?? new Map<number, number[]>();
+    this.free.set(buffer.rt, lists);
+    const list = lists.get(buffer.capacity) ?? [];
+    list.push(buffer.at);
+    lists.set(buffer.capacity, list);
+    this.stats.live--;
+    this.stats.liveBytes -= buffer.capacity * 4;
+    this.stats.released++;
+  }
+
+  unary(op: UnaryOp, x: DeviceView): DeviceBuffer {
+    return this.run(numel(x.shape), (into) => unaryWasm(op, this.operand(x), into), () => js.unary(op, this.host(x)));
+  }
+
+  binary(op: BinaryOp, a: DeviceView, b: DeviceView): DeviceBuffer {
+    return this.run(numel(a.shape), (into) => binaryWasm(op, this.operand(a), this.operand(b), into),
+      () => js.binary(op, this.host(a), this.host(b)));
+  }
+
+  where(cond: DeviceView, a: DeviceView, b: DeviceView): DeviceBuffer {
+    return this.run(numel(cond.shape), (into) => whereWasm(this.operand(cond), this.operand(a), this.operand(b), into),
+      () => js.where(this.host(cond), this.host(a), this.host(b)));
+  }
+
+  mulacc(a: DeviceView, b: DeviceView, axes: readonly number[]): DeviceBuffer {
+    const count = numel(reducedShape(a.shape, axes));
+    const big = numel(a.shape) >= GEMM_MIN_MACS;
+    return this.run(count, (into) => (big ? gemmMulacc(this.operand(a), this.operand(b), axes, count, into) : null),
+      () => js.mulacc(this.host(a), this.host(b), axes));
+  }
+
+  reduce(op: ReduceOp, x: DeviceView, axes: readonly number[]): DeviceBuffer {
+    return this.run(numel(reducedShape(x.shape, axes)), (into) => reduceWasm(op, this.operand(x), axes, into),
+      () => js.reduce(op, this.host(x), axes));
+  }
+
+  gather(x: DeviceView): DeviceBuffer {
+    const count = numel(x.shape);
+    if (isPacked(x.shape, x.strides) && x.array instanceof Region) {
+      const out = this.allocate(count);
+      out.rt.heap.copyWithin(out.at, x.array.at + x.offset, x.array.at + x.offset + count);
+      return out;
+    }
+    return this.run(count, (into) => gatherWasm(this.operand(x), into), () => js.gather(this.host(x)));
+  }
+
+  /** A copy of the whole of target's array, with source written into target's cells. */
+  scatter(target: DeviceView, source: DeviceView): DeviceBuffer {
+    const whole = target.array;
+    const out = whole instanceof Float32Array ? (this.upload(whole) as Region) : this.copyOf(this.region(whole, 'scatter'));
+    const view: InMemory = { rt: out.rt, at: out.at, shape: target.shape, strides: target.strides, offset: target.offset };
+    if (!scatterInMemory(view, this.operand(source))) {
+      const values = this.host(source);
+      js.scatter({ array: out.rt.heap, shape: target.shape, strides: target.strides, offset: out.at + target.offset }, values);
+    }
+    return out;
+  }
+
+  /**
+   * Runs an op into a new region of `count` floats: its kernel writes there, or when the kernel leaves
+   * the op to JavaScript (null), the loop's host result is copied in.
+   */
+  private run(count: number, kernel: (into: InMemory) => KernelResult, loop: () => Float32Array): DeviceBuffer {
+    const out = this.allocate(count);
+    const into: InMemory = { rt: out.rt, at: out.at, shape: [count], strides: [1], offset: 0 };
+    const done = kernel(into);
+    if (done === true) return out;
+    const values = done ?? loop();
+    out.rt.heap.set(values, out.at);
+    return out;
+  }
+
+  private copyOf(region: Region): Region {
+    const out = this.allocate(region.length);
+    out.rt.heap.copyWithin(out.at, region.at, region.at + region.length);
+    return out;
+  }
+
+  private allocate(length: number): Region {
+    const rt = wasmRuntime();
+    const capacity = capacityOf(length);
+    const reused = this.free.get(rt)?.get(capacity)?.pop();
+    const region = new Region(rt, reused ?? rt.claimRegion(capacity), length, capacity);
+    this.stats.live++;
+    this.stats.liveBytes += capacity * 4;
+    this.stats.created++;
+    return region;
+  }
+
+  private region(buffer: DeviceBuffer, op: string): Region {
+    if (!(buffer instanceof Region)) throw new TypeError(`fast backend ${op}: not a buffer of the fast backend's memory`);
+    if (buffer.released) throw new Error(`fast backend ${op}: this buffer was released`);
+    return buffer;
+  }
+
+  /** What a kernel reads: a region in place, or host values. */
+  private operand(v: DeviceView): Operand {
+    if (v.array instanceof Float32Array) return v as StridedView;
+    const region = this.region(v.array, 'op');
+    return { rt: region.rt, at: region.at, shape: v.shape, strides: v.strides, offset: v.offset };
+  }
+
+  /** A host view for the JavaScript loops: over the memory as it is now (make it just before reading). */
+  private host(v: DeviceView): StridedView {
+    if (v.array instanceof Float32Array) return v as StridedView;
+    const region = this.region(v.array, 'op');
+    return { array: region.rt.heap, shape: v.shape, strides: v.strides, offset: region.at + v.offset };
+  }
+}
+
+/** The fast backend's memory for resident tensors (one per process: the kernels' plain runtime). */
+export const residentMemory: DeviceMemory = new ResidentMemory();
