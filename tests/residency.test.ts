@@ -107,6 +107,17 @@ describe.each(devices)('residency on %s', (device) => {
     expect(mismatches(write().toFlat(), onCpu(write))).toEqual([]);
   });
 
+  it('writes a view with values read from the same storage (a flip, a shifted slice) as if from a copy', () => {
+    // 64·64 cells: large enough for the fast backend's kernels, which write a region in place.
+    const write = (): TensorData => {
+      const x = values([64, 64]).mul(TensorData.const(1, [64, 64])); // on the device
+      x.assign(x.stride([-1, 1]));
+      x.shrink([[1, 64], [0, 64]]).assign(x.shrink([[0, 63], [0, 64]]));
+      return x;
+    };
+    expect(mismatches(write().toFlat(), onCpu(write))).toEqual([]);
+  });
+
   it('moves a host storage to the device when it is written in place there', () => {
     const weights = values([3, 4]); // host values, as a freshly loaded parameter
     weights.assign(weights.sub(TensorData.const(0.25, [3, 4])));

@@ -95,8 +95,9 @@ export interface DeviceMemory extends ComputeOps<DeviceView, DeviceBuffer> {
   /** Frees a buffer now. Releasing a released buffer does nothing; using one throws. */
   release(buffer: DeviceBuffer): void;
   /**
-   * The whole array or buffer behind `target`, with `source` written into the cells of `target`:
-   * a new buffer of the same length. `target.array` itself is left as it was.
+   * The whole array or buffer behind `target`, with `source` written into the cells of `target`: a new
+   * buffer of the same length (`target.array` itself is left as it was), or, when `target.array` is
+   * one of this device's buffers, that buffer written in place (the fast backend's regions).
    */
   scatter(target: DeviceView, source: DeviceView): DeviceBuffer;
   readonly counters: DeviceCounters;

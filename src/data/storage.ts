@@ -103,10 +103,14 @@ export class Storage {
     this.dropDevice();
   }
 
-  /** After an in-place write on a device: `buffer` holds all the values; the host copy and the old buffer are stale. */
+  /**
+   * After an in-place write on a device: `buffer` holds all the values; the host copy is stale, and so
+   * is the old buffer unless the write went into it (`buffer` is the one it had).
+   */
   wroteOnDevice(buffer: DeviceBuffer, memory: DeviceMemory): void {
-    this.dropDevice();
     this.hostArray = null;
+    if (this.device !== null && this.device.buffer === buffer) return;
+    this.dropDevice();
     this.attach(buffer, memory);
   }
 

@@ -22,7 +22,7 @@
  */
 import { outputArray } from './arrayPool';
 import { planGemm, type GemmLayout, type OperandTables } from './lowering';
-import { helperThread, threadsAllowed } from './threads';
+import { helperThread, threadsAllowed, type Helper } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 import { inMemory, type KernelResult, type Operand, type Output } from './wasmOps';
 
@@ -52,17 +52,16 @@ interface Job {
 }
 
 /** True when a job of this shape splits its K between the threads (each half into its own C). */
-function splitsK(rt: WasmRuntime, batch: number, mPanels: number, nPanels: number, k: number): boolean {
-  return rt.shared && helperThread(rt) !== null && rt.kernels.taskCount(batch, mPanels, nPanels) < 2 && k >= 2 * SPLIT_K_MIN;
+function splitsK(rt: WasmRuntime, helper: Helper | null, batch: number, mPanels: number, nPanels: number, k: number): boolean {
+  return helper !== null && rt.kernels.taskCount(batch, mPanels, nPanels) < 2 && k >= 2 * SPLIT_K_MIN;
 }
 
-/** Runs the kernel on one or two threads. */
-function multiply(rt: WasmRuntime, job: Job): void {
+/** Runs the kernel on one thread, or on two with a helper. */
+function multiply(rt: WasmRuntime, helper: Helper | null, job: Job): void {
   const { kernels } = rt;
   const tasks = kernels.taskCount(job.batch, job.mPanels, job.nPanels);
   const addToC = job.addToC ? 1 : 0;
   const args = (c: number, k0: number, k1: number): number[] => [job.x, job.y, c, job.mPanels, job.nPanels, job.k, k0, k1, addToC];
-  const helper = rt.shared ? helperThread(rt) : null;
   if (helper && tasks >= 2) {
     helper.share({ kernel: 'gemmTask', args: args(job.c, 0, job.k), first: 0, end: tasks });
   } else if (helper && job.c2 !== 0 && job.k >= 2 * SPLIT_K_MIN) {
@@ -104,15 +103,14 @@ interface Range {
  * Packs one chunk of an operand into panels of `width` lines (see kernels.as); returns its address.
  * A large pack on the shared runtime is shared with the helper thread, by groups of panels.
  */
-function pack(rt: WasmRuntime, side: Staged, r: Range, width: number): number {
+function pack(rt: WasmRuntime, helper: Helper | null, side: Staged, r: Range, width: number): number {
   const lines = r.l1 - r.l0;
   const k = r.k1 - r.k0;
   const floats = r.batches * Math.ceil(lines / width) * width * k;
   const dst = rt.alloc(floats);
   const args = [dst, side.src, side.batch + 4 * r.b0, r.batches, side.lines + 4 * r.l0, lines, side.k + 4 * r.k0, k, width] as const;
-  const helper = rt.shared && floats >= SHARED_PACK_MIN ? helperThread(rt) : null;
   const tasks = rt.kernels.packTaskCount(r.batches, lines, width);
-  if (helper && tasks >= 2) helper.share({ kernel: 'packTask', args, first: 0, end: tasks });
+  if (helper && floats >= SHARED_PACK_MIN && tasks >= 2) helper.share({ kernel: 'packTask', args, first: 0, end: tasks });
   else rt.kernels.pack(...args);
   return dst;
 }
@@ -140,6 +138,8 @@ function chunking(plan: GemmLayout): { batches: number; xLines: number; yLines: 
 /** What every chunk of one product shares: the runtime, the staged operands and output, the plan. */
 interface Product {
   rt: WasmRuntime;
+  /** The helper thread for a product large enough to share (on the shared runtime), else null. */
+  helper: Helper | null;
   plan: GemmLayout;
   x: Staged;
   y: Staged;
@@ -155,17 +155,17 @@ interface Product {
  * chunks (0: pack per K slice here).
  */
 function productChunk(p: Product, b0: number, batches: number, [x0, x1]: number[], [y0, y1]: number[], packedX: number, packedY: number): void {
-  const { rt, plan } = p;
+  const { rt, helper, plan } = p;
   const [mPanels, nPanels] = [Math.ceil((x1 - x0) / MR), Math.ceil((y1 - y0) / NR)];
   const cFloats = batches * mPanels * MR * nPanels * NR;
   const c = rt.alloc(cFloats);
-  const c2 = splitsK(rt, batches, mPanels, nPanels, p.kSlice) ? rt.alloc(cFloats) : 0;
+  const c2 = splitsK(rt, helper, batches, mPanels, nPanels, p.kSlice) ? rt.alloc(cFloats) : 0;
   for (let k0 = 0; k0 < plan.k; k0 += p.kSlice) {
     const slice = rt.mark();
     const k1 = Math.min(plan.k, k0 + p.kSlice);
-    const x = packedX || pack(rt, p.x, { b0, batches, l0: x0, l1: x1, k0, k1 }, MR);
-    const y = packedY || pack(rt, p.y, { b0, batches, l0: y0, l1: y1, k0, k1 }, NR);
-    multiply(rt, { x, y, c, c2, batch: batches, mPanels, nPanels, k: k1 - k0, addToC: k0 > 0 });
+    const x = packedX || pack(rt, helper, p.x, { b0, batches, l0: x0, l1: x1, k0, k1 }, MR);
+    const y = packedY || pack(rt, helper, p.y, { b0, batches, l0: y0, l1: y1, k0, k1 }, NR);
+    multiply(rt, helper, { x, y, c, c2, batch: batches, mPanels, nPanels, k: k1 - k0, addToC: k0 > 0 });
     rt.release(slice);
   }
   rt.kernels.unpack(p.out, c, c2, p.outTables.batch + 4 * b0, batches, p.outTables.rows + 4 * x0, x1 - x0,
@@ -185,13 +185,15 @@ export function gemmMulacc(a: Operand, b: Operand, axes: readonly number[], outS
     return true;
   }
   const flops = 2 * plan.batch * plan.m * plan.n * plan.k;
-  const rt = flops >= THREAD_MIN_FLOPS && threadsAllowed() ? sharedRuntime() : wasmRuntime();
+  const threaded = flops >= THREAD_MIN_FLOPS && threadsAllowed();
+  // In the memory of the output's region when there is one (its operands are most likely there too).
+  const rt = into?.rt ?? (threaded ? sharedRuntime() : wasmRuntime());
   rt.reset();
   const [xView, yView] = plan.swapped ? [b, a] : [a, b];
   const { rows, cols } = plan.out;
   const step = chunking(plan);
   const p: Product = {
-    rt, plan, x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y), out: into?.rt === rt ? into.at * 4 : rt.alloc(outSize),
+    rt, helper: threaded && rt.shared ? helperThread(rt) : null, plan, x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y), out: into?.rt === rt ? into.at * 4 : rt.alloc(outSize),
     outTables: { batch: stageTable(rt, plan.out.batch), rows: stageTable(rt, rows), cols: stageTable(rt, cols) },
     columnsOuter: rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]),
     kSlice: step.k,
@@ -201,11 +203,11 @@ export function gemmMulacc(a: Operand, b: Operand, axes: readonly number[], outS
   const scratch = rt.mark();
   for (let b0 = 0; b0 < plan.batch; b0 += step.batches) {
     const batches = Math.min(step.batches, plan.batch - b0);
-    const wholeY = kWhole && step.yLines >= plan.n ? pack(rt, p.y, { b0, batches, l0: 0, l1: plan.n, k0: 0, k1: plan.k }, NR) : 0;
+    const wholeY = kWhole && step.yLines >= plan.n ? pack(rt, p.helper, p.y, { b0, batches, l0: 0, l1: plan.n, k0: 0, k1: plan.k }, NR) : 0;
     const batchScratch = rt.mark();
     for (let x0 = 0; x0 < plan.m; x0 += step.xLines) {
       const x1 = Math.min(plan.m, x0 + step.xLines);
-      const chunkX = kWhole ? pack(rt, p.x, { b0, batches, l0: x0, l1: x1, k0: 0, k1: plan.k }, MR) : 0;
+      const chunkX = kWhole ? pack(rt, p.helper, p.x, { b0, batches, l0: x0, l1: x1, k0: 0, k1: plan.k }, MR) : 0;
       const xScratch = rt.mark();
       for (let y0 = 0; y0 < plan.n; y0 += step.yLines) {
         productChunk(p, b0, batches, [x0, x1], [y0, Math.min(plan.n, y0 + step.yLines)], chunkX, wholeY);

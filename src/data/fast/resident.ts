@@ -13,7 +13,7 @@
  * - A host view of the memory is made just before it is read: growing the memory (a larger op's
  *   scratch, a new region) detaches the arrays over the old one.
  *
- * May import: ../backend, ../indexRows, ../ops, ../shape, ../view, ./elementwise, ./gemm, ./wasm, ./wasmOps.
+ * May import: ../backend, ../ops, ../shape, ../view, ./elementwise, ./gemm, ./threads, ./wasm, ./wasmOps.
  */
 import type { DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, StridedView } from '../backend';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
@@ -21,11 +21,20 @@ import { numel } from '../shape';
 import { isPacked, reducedShape } from '../view';
 import * as js from './elementwise';
 import { gemmMulacc } from './gemm';
-import { wasmRuntime, type WasmRuntime } from './wasm';
+import { threadsAllowed } from './threads';
+import { sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 import {
   binaryWasm, gatherWasm, reduceWasm, scatterInMemory, unaryWasm, whereWasm,
   type InMemory, type KernelResult, type Operand,
 } from './wasmOps';
+
+/**
+ * The runtime whose memory holds resident tensors: the shared one when a second thread may run (large
+ * matrix products then split without copying their operands), else the plain one.
+ */
+function homeRuntime(): WasmRuntime {
+  return threadsAllowed() ? sharedRuntime() : wasmRuntime();
+}
 
 /** Below this many multiply-adds a mulacc runs on the JavaScript loop (as in fastBackend.ts). */
 const GEMM_MIN_MACS = 2048;
@@ -52,7 +61,7 @@ class ResidentMemory implements DeviceMemory {
   }
 
   owns(buffer: DeviceBuffer): boolean {
-    return buffer instanceof Region && !buffer.released && buffer.rt === wasmRuntime();
+    return buffer instanceof Region && !buffer.released && buffer.rt === homeRuntime();
   }
 
   upload(values: Float32Array): DeviceBuffer {
@@ -117,13 +126,20 @@ class ResidentMemory implements DeviceMemory {
     return this.run(count, (into) => gatherWasm(this.operand(x), into), () => js.gather(this.host(x)));
   }
 
-  /** A copy of the whole of target's array, with source written into target's cells. */
+  /**
+   * Writes source into target's cells: in place when target is in a region (a region belongs to one
+   * storage, so no other tensor sees the write), else into an upload of the whole host array.
+   */
   scatter(target: DeviceView, source: DeviceView): DeviceBuffer {
     const whole = target.array;
-    const out = whole instanceof Float32Array ? (this.upload(whole) as Region) : this.copyOf(this.region(whole, 'scatter'));
+    const out = whole instanceof Float32Array ? (this.upload(whole) as Region) : this.region(whole, 'scatter');
     const view: InMemory = { rt: out.rt, at: out.at, shape: target.shape, strides: target.strides, offset: target.offset };
-    if (!scatterInMemory(view, this.operand(source))) {
-      const values = this.host(source);
+    // A source in the region being written (x.assign(x.flip(0))) is read from a copy taken first.
+    const snapshot: StridedView | null = source.array === out
+      ? { array: out.rt.heap.slice(out.at, out.at + out.length), shape: source.shape, strides: source.strides, offset: source.offset }
+      : null;
+    if (!scatterInMemory(view, snapshot ?? this.operand(source))) {
+      const values = snapshot ?? this.host(source);
       js.scatter({ array: out.rt.heap, shape: target.shape, strides: target.strides, offset: out.at + target.offset }, values);
     }
     return out;
@@ -143,14 +159,8 @@ class ResidentMemory implements DeviceMemory {
     return out;
   }
 
-  private copyOf(region: Region): Region {
-    const out = this.allocate(region.length);
-    out.rt.heap.copyWithin(out.at, region.at, region.at + region.length);
-    return out;
-  }
-
   private allocate(length: number): Region {
-    const rt = wasmRuntime();
+    const rt = homeRuntime();
     const capacity = capacityOf(length);
     const reused = this.free.get(rt)?.get(capacity)?.pop();
     const region = new Region(rt, reused ?? rt.claimRegion(capacity), length, capacity);
@@ -181,5 +191,5 @@ class ResidentMemory implements DeviceMemory {
   }
 }
 
-/** The fast backend's memory for resident tensors (one per process: the kernels' plain runtime). */
+/** The fast backend's memory for resident tensors (one per process, in the home runtime). */
 export const residentMemory: DeviceMemory = new ResidentMemory();
