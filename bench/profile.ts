@@ -1,12 +1,13 @@
 /**
- * Where a training step's time goes: wraps every Backend method and prints, per method and shapes, the
+ * Where a training step's time goes: wraps every Backend method (and its device's: the fast backend's
+ * ops on resident tensors) and prints, per method and shapes, the
  * median over steps of the milliseconds spent in it per step (medians resist a busy machine).
  *
  *   npx tsc -p tsconfig.json && node build/bench/profile.js [a|b|c] [fast|cpu] [batch] [steps]
  *
  * May import: src, ./data, ./tsgradModels.
  */
-import { referenceBackend, useBackend, type Backend, type StridedView } from '../src/data';
+import { referenceBackend, useBackend, type Backend, type DeviceMemory, type DeviceView, type StridedView } from '../src/data';
 import { fastBackend } from '../src/data/fast';
 import { syntheticBatch } from './data';
 import { tsgradModelA, tsgradModelB, tsgradModelC } from './tsgradModels';
@@ -26,7 +27,33 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** The same backend with every method timed. */
+/** The same device memory with every compute op timed (where a backend with a device runs them). */
+function timedDevice(memory: DeviceMemory): DeviceMemory {
+  const wrap = <A extends unknown[], R>(name: string, fn: (...args: A) => R, detail: (...args: A) => string) =>
+    (...args: A): R => {
+      const start = performance.now();
+      const result = fn.apply(memory, args);
+      record(`${name} ${detail(...args)}`, performance.now() - start);
+      return result;
+    };
+  const shape = (v: DeviceView): string => `[${v.shape.join(',')}]`;
+  return {
+    owns: (buffer) => memory.owns(buffer),
+    upload: wrap('upload', memory.upload, (values) => `[${values.length}]`),
+    download: wrap('download', memory.download, (buffer) => `[${buffer.length}]`),
+    release: (buffer) => memory.release(buffer),
+    get counters() { return memory.counters; },
+    unary: wrap('unary', memory.unary, (op, x) => `${op} ${shape(x)}`),
+    binary: wrap('binary', memory.binary, (op, a) => `${op} ${shape(a)}`),
+    where: wrap('where', memory.where, (c) => shape(c)),
+    mulacc: wrap('mulacc', memory.mulacc, (a, _b, axes) => `${shape(a)} axes ${axes.join(',')} a${JSON.stringify(a.strides)}`),
+    reduce: wrap('reduce', memory.reduce, (op, x, axes) => `${op} ${shape(x)} axes ${axes.join(',')}`),
+    gather: wrap('gather', memory.gather, (x) => `${shape(x)} ${JSON.stringify(x.strides)}`),
+    scatter: wrap('scatter', memory.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
+  };
+}
+
+/** The same backend with every method timed (and its device's, when it has one). */
 function timed(backend: Backend): Backend {
   const wrap = <A extends unknown[], R>(name: string, fn: (...args: A) => R, detail: (...args: A) => string) =>
     (...args: A): R => {
@@ -47,6 +74,7 @@ function timed(backend: Backend): Backend {
     scatter: wrap('scatter', backend.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
     indexSelect: wrap('indexSelect', backend.indexSelect, (x, rows) => `${shape(x)} rows ${rows.length}`),
     indexAdd: wrap('indexAdd', backend.indexAdd, (t, rows) => `${shape(t)} rows ${rows.length}`),
+    device: backend.device && timedDevice(backend.device),
   };
 }
 
