@@ -259,7 +259,10 @@ export function reclaimStats(): ReclaimStats {
 }
 
 function reclaimIfFull(memory: DeviceMemory): void {
-  const isFull = (): boolean => memory.counters.liveBytes > threshold.bytes || memory.counters.live > threshold.buffers;
+  const isFull = (): boolean => {
+    const { liveBytes, live } = memory.counters;
+    return liveBytes > threshold.bytes || live > threshold.buffers;
+  };
   if (!isFull()) return;
   // First the storages V8 has already collected on its own (its frequent young-generation collections
   // find most of a step's temporaries): freeing them costs no collection.

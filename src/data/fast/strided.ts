@@ -12,6 +12,9 @@
  *    that one is short: the kernels step along it by adding strides, and pay an odometer only between.
  * 4. `rowStarts` lists where each row begins, per view.
  *
+ * Plans depend only on the shape, the strides and the options, and a training step repeats the same
+ * few hundred every step: they are cached (planning took about a quarter of a small op's time).
+ *
  * May import: ../shape, ../view.
  */
 import type { Shape } from '../shape';
@@ -47,6 +50,21 @@ export const MAX_REPEAT = 4;
  * read such rows.
  */
 export function planLoop(shape: Shape, strides: readonly Shape[], options: { repeatedRows?: boolean } = {}): LoopPlan {
+  const key = `${shape.join(',')}|${strides.map((s) => s.join(',')).join('|')}|${options.repeatedRows ? 1 : 0}`;
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = newPlan(shape, strides, options.repeatedRows ?? false);
+    if (plans.size >= PLAN_CACHE_SIZE) plans.delete(plans.keys().next().value as string);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
+/** Recent plans by shape, strides and options (plans are never changed once made). */
+const plans = new Map<string, LoopPlan>();
+const PLAN_CACHE_SIZE = 512;
+
+function newPlan(shape: Shape, strides: readonly Shape[], repeatedRows: boolean): LoopPlan {
   const views = strides.length;
   // Merged axes, innermost first: [size, stride of view 0, stride of view 1, ...].
   const merged = mergeAxes(shape, strides);
@@ -57,7 +75,7 @@ export function planLoop(shape: Shape, strides: readonly Shape[], options: { rep
     axes.push(axis);
   }
   if (axes.length === 0) axes.push([1, ...strides.map(() => 0)]);
-  const rowRepeats = (options.repeatedRows && mergeRepeatedRow(axes)) || strides.map(() => 1);
+  const rowRepeats = (repeatedRows && mergeRepeatedRow(axes)) || strides.map(() => 1);
   if (axes[0][0] < SHORT_ROW && rowRepeats.every((r) => r === 1)) {
     const better = longerRow(axes);
     if (better > 0) [axes[0], axes[better]] = [axes[better], axes[0]];
