@@ -199,32 +199,38 @@ describe('fast backend: elementwise ops match the reference', () => {
 
   describe('pooling windows: rows that repeat a view broadcast over the window', () => {
     // x [B, C, oh, w, ow, w] as a pooling op tiles it, and the pooled [B, C, oh, 1, ow, 1] expanded back.
-    const windows = (w: number): { x: StridedView; pooled: StridedView } => {
+    // positions: one value per cell of a window, the same in every window (maxPool's tie-break scores).
+    const windows = (w: number): { x: StridedView; pooled: StridedView; positions: StridedView } => {
       const shape = [4, 4, 5, w, 7, w];
       const x = makeView({ shape, coarse: true });
       x.array[x.offset + 11] = NaN;
       const pooled = makeView({ shape, broadcast: [3, 5], coarse: true });
-      return { x, pooled };
+      const positions = makeView({ shape, broadcast: [0, 1, 2, 4], coarse: true });
+      return { x, pooled, positions };
     };
 
     it.each([2, 3, 4])('the plan merges the window into rows of w·ow cells (w = %i)', (w) => {
-      const { x, pooled } = windows(w);
+      const { x, pooled, positions } = windows(w);
       const plan = planLoop(x.shape, [rowMajorStrides(x.shape), x.strides, pooled.strides], { repeatedRows: true });
       expect([plan.rowLength, ...plan.rowRepeats]).toEqual([7 * w, 1, 1, w]);
       expect(planLoop(x.shape, [rowMajorStrides(x.shape), x.strides, pooled.strides]).rowRepeats).toEqual([1, 1, 1]);
+      const tiled = planLoop(x.shape, [rowMajorStrides(x.shape), positions.strides, pooled.strides], { repeatedRows: true, tiledRows: true });
+      expect([tiled.rowLength, ...tiled.rowRepeats, ...tiled.rowTiles]).toEqual([7 * w, 1, 1, w, 1, w, 1]);
+      expect(planLoop(x.shape, [rowMajorStrides(x.shape), positions.strides], { repeatedRows: true }).rowTiles).toEqual([1, 1]);
     });
 
     it.each([2, 3, 4])('binary ops, where and reductions match the reference (w = %i)', (w) => {
-      const { x, pooled } = windows(w);
+      const { x, pooled, positions } = windows(w);
       expect(x.shape.reduce((n, d) => n * d, 1)).toBeGreaterThanOrEqual(WASM_MIN_CELLS);
       for (const op of binaryOps) {
-        expectClose(fastBackend.binary(op, x, pooled), referenceBackend.binary(op, x, pooled));
-        expectClose(fastBackend.binary(op, pooled, x), referenceBackend.binary(op, pooled, x));
+        for (const [a, b] of [[x, pooled], [pooled, x], [positions, x], [x, positions], [positions, pooled], [pooled, positions]]) {
+          expectClose(fastBackend.binary(op, a, b), referenceBackend.binary(op, a, b));
+        }
       }
       const zero: StridedView = { array: Float32Array.of(0), shape: x.shape, strides: x.shape.map(() => 0), offset: 0 };
       const mask = fastBackend.binary('cmplt', x, pooled);
       const maskView: StridedView = { array: mask, shape: x.shape, strides: rowMajorStrides(x.shape), offset: 0 };
-      for (const [c, a, b] of [[maskView, zero, pooled], [pooled, x, zero], [maskView, pooled, x]]) {
+      for (const [c, a, b] of [[maskView, zero, pooled], [pooled, x, zero], [maskView, pooled, x], [positions, pooled, x], [maskView, positions, zero]]) {
         expectClose(fastBackend.where(c, a, b), referenceBackend.where(c, a, b));
       }
       for (const op of reduceOps) {

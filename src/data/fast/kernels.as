@@ -325,13 +325,19 @@ const OFFSETS: usize = INDEX + (<usize>MAX_RANK << 2);
 @inline function addr(offset: i32): usize { return <usize>offset << 2; }
 
 // A row step of REPEATED | w (wasmOps.ts): the view's element i / w fills cell i of the row (a view
-// broadcast over a pooling window of width w, walked in rows that run across the windows).
+// broadcast over a pooling window of width w, walked in rows that run across the windows). TILED | w:
+// element i % w fills it (a view of one window's cells, broadcast over the windows).
 const REPEATED: i32 = 1 << 30;
+const TILED: i32 = 1 << 29;
 @inline function isRepeated(step: i32): bool { return step >= REPEATED; }
-/** Offset of cell i of a row from its start, for any step (repeated or not). */
-@inline function cellAt(step: i32, i: i32): i32 { return isRepeated(step) ? i / (step & 0xff) : i * step; }
-/** True when a view can be read four cells at a time: contiguous, broadcast, or repeated 2 or 4 times. */
-@inline function vectorStep(step: i32): bool { return step == 1 || step == 0 || step == (REPEATED | 2) || step == (REPEATED | 4); }
+/** True for a repeated or a tiled step. */
+@inline function isPatterned(step: i32): bool { return step >= TILED; }
+/** Offset of cell i of a row from its start, for any step (plain, repeated or tiled). */
+@inline function cellAt(step: i32, i: i32): i32 { return isRepeated(step) ? i / (step & 0xff) : isPatterned(step) ? i % (step & 0xff) : i * step; }
+/** True when a view can be read four cells at a time: contiguous, broadcast, or repeated or tiled 2 or 4 times. */
+@inline function vectorStep(step: i32): bool {
+  return step == 1 || step == 0 || step == (REPEATED | 2) || step == (REPEATED | 4) || step == (TILED | 2) || step == (TILED | 4);
+}
 /** Cells i..i+3 of a row as one vector (i a multiple of 4; `splat` holds the broadcast value). */
 @inline
 function cellsAt(base: i32, step: i32, i: i32, splat: v128): v128 {
@@ -341,7 +347,12 @@ function cellsAt(base: i32, step: i32, i: i32, splat: v128): v128 {
     const pair = v128.load64_zero(addr(base + (i >> 1)));
     return v128.shuffle<i32>(pair, pair, 0, 0, 1, 1);
   }
-  return v128.load32_splat(addr(base + (i >> 2)));
+  if (step == (REPEATED | 4)) return v128.load32_splat(addr(base + (i >> 2)));
+  if (step == (TILED | 2)) {
+    const pair = v128.load64_zero(addr(base));
+    return v128.shuffle<i32>(pair, pair, 0, 1, 0, 1);
+  }
+  return v128.load(addr(base)); // TILED | 4
 }
 
 /** Rows per block: the size of the last outer axis (1 without outer axes). */
@@ -408,7 +419,7 @@ function binaryVector(op: i32, x: v128, y: v128): v128 {
 /** One row: out[o + i·os] = x[a + i·as] op y[b + i·bs]; SIMD when out and the inputs are contiguous or broadcast. */
 @inline
 function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
-  if (isRepeated(as) || isRepeated(bs)) {
+  if (isPatterned(as) || isPatterned(bs)) {
     binaryRowRepeated(op, o, os, a, as, b, bs, n);
     return;
   }
@@ -425,7 +436,7 @@ function binaryRow(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n
   for (; i < n; i++) store<f32>(addr(o + i * os), binaryScalar(op, load<f32>(addr(a + i * as)), load<f32>(addr(b + i * bs))));
 }
 
-/** A row in which an input repeats its cells (see REPEATED). */
+/** A row in which an input repeats or tiles its cells (see REPEATED, TILED). */
 @inline
 function binaryRowRepeated(op: i32, o: i32, os: i32, a: i32, as: i32, b: i32, bs: i32, n: i32): void {
   let i = 0;

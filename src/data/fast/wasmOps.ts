@@ -74,8 +74,12 @@ function stage(rt: WasmRuntime, v: Operand): number {
   return rt.stage(array, lo, hi) + (v.offset - lo);
 }
 
-/** A row step of REPEATED | w says: each element of this view fills w consecutive cells (kernels.as). */
+/**
+ * A row step of REPEATED | w says: each element of this view fills w consecutive cells; TILED | w: the
+ * view's first w elements fill the row over and over (kernels.as).
+ */
 const REPEATED = 1 << 30;
+const TILED = 1 << 29;
 
 /** Writes the walk descriptor for views at `offsets` (float indices); false when the plan is too deep. */
 function describe(rt: WasmRuntime, plan: LoopPlan, offsets: readonly number[]): boolean {
@@ -90,7 +94,7 @@ function describe(rt: WasmRuntime, plan: LoopPlan, offsets: readonly number[]): 
   offsets.forEach((offset, v) => {
     const at = base + 2 + maxRank + v * (2 + maxRank);
     words[at] = offset;
-    words[at + 1] = plan.rowRepeats[v] > 1 ? REPEATED | plan.rowRepeats[v] : plan.rowSteps[v];
+    words[at + 1] = plan.rowRepeats[v] > 1 ? REPEATED | plan.rowRepeats[v] : plan.rowTiles[v] > 1 ? TILED | plan.rowTiles[v] : plan.rowSteps[v];
     for (let d = 0; d < rank; d++) words[at + 2 + d] = plan.outerStrides[v][d];
   });
   return true;
@@ -115,7 +119,7 @@ function result(rt: WasmRuntime, at: number, count: number): Float32Array {
  */
 function prepare(rt: WasmRuntime, shape: Shape, inputs: readonly Operand[], out: number, repeatedRows = false): boolean {
   const offsets = inputs.map((v) => stage(rt, v));
-  const plan = planLoop(shape, [rowMajorStrides(shape), ...inputs.map((v) => v.strides)], { repeatedRows });
+  const plan = planLoop(shape, [rowMajorStrides(shape), ...inputs.map((v) => v.strides)], { repeatedRows, tiledRows: repeatedRows });
   return describe(rt, plan, [out, ...offsets]);
 }
 
