@@ -13,7 +13,7 @@
  * - A host view of the memory is made just before it is read: growing the memory (a larger op's
  *   scratch, a new region) detaches the arrays over the old one.
  *
- * May import: ../backend, ../ops, ../shape, ../view, ./elementwise, ./gemm, ./threads, ./wasm, ./wasmOps.
+ * May import: ../backend, ../ops, ../shape, ../storage, ../view, ./elementwise, ./gemm, ./threads, ./wasm, ./wasmOps.
  */
 import type { DeviceBuffer, DeviceCounters, DeviceMemory, DeviceView, StridedView } from '../backend';
 import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
@@ -21,6 +21,7 @@ import { numel } from '../shape';
 import { isPacked, reducedShape } from '../view';
 import * as js from './elementwise';
 import { gemmMulacc } from './gemm';
+import { reclaimDeviceMemory } from '../storage';
 import { threadsAllowed } from './threads';
 import { sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 import {
@@ -32,7 +33,7 @@ import {
  * The runtime whose memory holds resident tensors: the shared one when a second thread may run (large
  * matrix products then split without copying their operands), else the plain one.
  */
-function homeRuntime(): WasmRuntime {
+export function homeRuntime(): WasmRuntime {
   return threadsAllowed() ? sharedRuntime() : wasmRuntime();
 }
 
@@ -159,15 +160,41 @@ class ResidentMemory implements DeviceMemory {
     return out;
   }
 
+  /**
+   * A region for `length` values: a freed one of that size, else new room. When the memory has none
+   * left, the regions of unreachable tensors are reclaimed, and a freed region of that size or the
+   * smallest larger one is taken; if there is none, a RangeError says so.
+   */
   private allocate(length: number): Region {
     const rt = homeRuntime();
     const capacity = capacityOf(length);
-    const reused = this.free.get(rt)?.get(capacity)?.pop();
-    const region = new Region(rt, reused ?? rt.claimRegion(capacity), length, capacity);
+    const lists = this.free.get(rt);
+    const reused = lists?.get(capacity)?.pop();
+    const region = reused !== undefined ? new Region(rt, reused, length, capacity) : this.claim(rt, length, capacity);
     this.stats.live++;
-    this.stats.liveBytes += capacity * 4;
+    this.stats.liveBytes += region.capacity * 4;
     this.stats.created++;
     return region;
+  }
+
+  private claim(rt: WasmRuntime, length: number, capacity: number): Region {
+    const budget = regionBudget ?? Infinity;
+    try {
+      if (rt.regionBytes + capacity * 4 > budget) throw new RangeError(`over the budget of ${budget} bytes`);
+      return new Region(rt, rt.claimRegion(capacity), length, capacity);
+    } catch (error) {
+      if (!(error instanceof RangeError)) throw error;
+      reclaimDeviceMemory();
+      const lists = this.free.get(rt) ?? new Map<number, number[]>();
+      const fits = [...lists.keys()].filter((c) => c >= capacity && (lists.get(c)?.length ?? 0) > 0);
+      if (fits.length === 0) {
+        throw new RangeError(`fast backend: no room for a tensor of ${length} values in the WebAssembly memory ` +
+          `(${rt.regionBytes} bytes of tensors, ${this.stats.liveBytes} of them live: ${error.message}); ` +
+          'dispose() tensors you no longer need, or run steps in tidy()');
+      }
+      const best = Math.min(...fits);
+      return new Region(rt, (lists.get(best) as number[]).pop() as number, length, best);
+    }
   }
 
   private region(buffer: DeviceBuffer, op: string): Region {
@@ -189,6 +216,16 @@ class ResidentMemory implements DeviceMemory {
     const region = this.region(v.array, 'op');
     return { array: region.rt.heap, shape: v.shape, strides: v.strides, offset: region.at + v.offset };
   }
+}
+
+let regionBudget: number | null = null;
+
+/**
+ * @internal For tests: regions may take at most `bytes` of the memory (null: as much as it can grow
+ * to), so that running out of room can be tested without using gigabytes.
+ */
+export function setRegionBudget(bytes: number | null): void {
+  regionBudget = bytes;
 }
 
 /** The fast backend's memory for resident tensors (one per process, in the home runtime). */

@@ -1,0 +1,62 @@
+/**
+ * The fast backend's resident tensors (src/data/fast/resident.ts): results stay in regions of the
+ * WebAssembly memory; freed regions are reused by size; when the memory has no room left, the regions
+ * of unreachable tensors are reclaimed, and a tensor that still cannot fit is a RangeError that says
+ * so, after which everything works as before. In its own file, so that the memory starts empty.
+ */
+import { Tensor, nn, optim, tidy } from '../src';
+import { reclaimStats, TensorData, useBackend } from '../src/data';
+import { fastBackend } from '../src/data/fast';
+import { homeRuntime, setRegionBudget } from '../src/data/fast/resident';
+
+beforeAll(() => useBackend(fastBackend));
+afterEach(() => setRegionBudget(null));
+
+function data(shape: number[]): TensorData {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return TensorData.fromArray(Array.from({ length: n }, (_, i) => Math.sin(i)), shape);
+}
+
+describe('resident tensors on the fast backend', () => {
+  it('keeps results in the memory, and training steps in tidy() reuse the same regions', () => {
+    const model = new nn.Sequential(new nn.Linear(64, 32), new nn.ReLU(), new nn.Linear(32, 4));
+    const opt = new optim.Adam(model.parameters(), { lr: 1e-2 });
+    const x = new Tensor(data([16, 64]));
+    const y = new Tensor(TensorData.fromArray(Array.from({ length: 16 }, (_, i) => i % 4), [16]));
+    const step = (): number => tidy(() => {
+      opt.zeroGrad();
+      const loss = model.forward(x).crossEntropy(y);
+      loss.backward();
+      opt.step();
+      return loss.item();
+    });
+    const first = step();
+    step();
+    const bytes = homeRuntime().regionBytes;
+    let last = first;
+    for (let i = 0; i < 20; i++) last = step();
+    expect(homeRuntime().regionBytes).toBe(bytes);
+    expect(last).toBeLessThan(first);
+    expect(model.parameters().every((p) => p.data.residence === 'device')).toBe(true);
+  });
+
+  it('reclaims the regions of unreachable tensors when the memory has no room left, then reuses them', () => {
+    const x = data([256, 256]);
+    setRegionBudget(homeRuntime().regionBytes + 4 * 2 ** 20); // room for 16 results of 256 KiB
+    const before = reclaimStats().reclaims;
+    let total = 0;
+    for (let i = 0; i < 40; i++) total += x.exp().sum([0, 1]).item(); // each exp result is dropped at once
+    expect(reclaimStats().reclaims).toBeGreaterThan(before);
+    expect(total / 40).toBeCloseTo(x.exp().sum([0, 1]).item(), 0);
+  });
+
+  it('a tensor that cannot fit is a RangeError naming its size; then everything works as before', () => {
+    const x = data([1024, 1024]);
+    const kept = x.neg();
+    setRegionBudget(homeRuntime().regionBytes + 2 ** 20);
+    expect(() => x.exp()).toThrow(/no room for a tensor of 1048576 values in the WebAssembly memory/);
+    expect(kept.shrink([[0, 1], [0, 3]]).toFlat()).toEqual(x.shrink([[0, 1], [0, 3]]).toFlat().map((v) => -v));
+    setRegionBudget(null);
+    expect(x.exp().shrink([[1, 2], [5, 6]]).item()).toBeCloseTo(Math.exp(Math.sin(1029)), 5);
+  });
+});
