@@ -6,7 +6,7 @@
  */
 import { Tensor, nn, optim, tidy } from '../src';
 import { reclaimStats, TensorData, useBackend } from '../src/data';
-import { fastBackend } from '../src/data/fast';
+import { fastBackend, setFastThreads } from '../src/data/fast';
 import { homeRuntime, setRegionBudget } from '../src/data/fast/resident';
 
 beforeAll(() => useBackend(fastBackend));
@@ -58,5 +58,20 @@ describe('resident tensors on the fast backend', () => {
     expect(kept.shrink([[0, 1], [0, 3]]).toFlat()).toEqual(x.shrink([[0, 1], [0, 3]]).toFlat().map((v) => -v));
     setRegionBudget(null);
     expect(x.exp().shrink([[1, 2], [5, 6]]).item()).toBeCloseTo(Math.exp(Math.sin(1029)), 5);
+  });
+
+  it('values made with two threads (in the shared memory) stay right after switching to one (the plain memory), and back', () => {
+    const a = data([64, 64]).exp(); // made in the home memory of two threads
+    const before = a.toFlat();
+    setFastThreads(1);
+    try {
+      const b = a.mul(TensorData.const(2, [64, 64])); // a is read from the other memory
+      a.shrink([[0, 1], [0, 64]]).assign(b.shrink([[1, 2], [0, 64]])); // and written in place
+      expect(b.toFlat()).toEqual(before.map((v) => Math.fround(v * 2)));
+      expect(a.toFlat()).toEqual([...b.toFlat().slice(64, 128), ...before.slice(64)]);
+    } finally {
+      setFastThreads(2);
+    }
+    expect(a.add(a).shrink([[0, 1], [0, 2]]).toFlat()).toEqual(before.slice(64, 66).map((v) => Math.fround(Math.fround(v * 2) * 2)));
   });
 });
