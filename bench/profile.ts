@@ -7,7 +7,7 @@
  *
  * May import: src, ./data, ./tsgradModels.
  */
-import { referenceBackend, useBackend, type Backend, type DeviceMemory, type DeviceView, type StridedView } from '../src/data';
+import { referenceBackend, useBackend, type Backend, type ComputeOps, type DeviceMemory } from '../src/data';
 import { fastBackend } from '../src/data/fast';
 import { syntheticBatch } from './data';
 import { tsgradModelA, tsgradModelB, tsgradModelC } from './tsgradModels';
@@ -27,53 +27,52 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** The same device memory with every compute op timed (where a backend with a device runs them). */
-function timedDevice(memory: DeviceMemory): DeviceMemory {
-  const wrap = <A extends unknown[], R>(name: string, fn: (...args: A) => R, detail: (...args: A) => string) =>
-    (...args: A): R => {
-      const start = performance.now();
-      const result = fn.apply(memory, args);
-      record(`${name} ${detail(...args)}`, performance.now() - start);
-      return result;
-    };
-  const shape = (v: DeviceView): string => `[${v.shape.join(',')}]`;
+/** `fn` (a method of `self`) timed under the key `name` and its `detail` of the arguments. */
+function timedMethod<A extends unknown[], R>(self: object, name: string, fn: (...args: A) => R, detail: (...args: A) => string): (...args: A) => R {
+  return (...args: A): R => {
+    const start = performance.now();
+    const result = fn.apply(self, args);
+    record(`${name} ${detail(...args)}`, performance.now() - start);
+    return result;
+  };
+}
+
+const shape = (v: { shape: readonly number[] }): string => `[${v.shape.join(',')}]`;
+
+/** The compute ops (and scatter) of a backend or a device memory, each timed. */
+function timedOps<V extends { shape: readonly number[]; strides: readonly number[] }, R, S>(
+  ops: ComputeOps<V, R> & { scatter(target: V, source: V): S },
+): ComputeOps<V, R> & { scatter(target: V, source: V): S } {
   return {
+    unary: timedMethod(ops, 'unary', ops.unary, (op, x) => `${op} ${shape(x)}`),
+    binary: timedMethod(ops, 'binary', ops.binary, (op, a) => `${op} ${shape(a)}`),
+    where: timedMethod(ops, 'where', ops.where, (c) => shape(c)),
+    mulacc: timedMethod(ops, 'mulacc', ops.mulacc, (a, _b, axes) => `${shape(a)} axes ${axes.join(',')} a${JSON.stringify(a.strides)}`),
+    reduce: timedMethod(ops, 'reduce', ops.reduce, (op, x, axes) => `${op} ${shape(x)} axes ${axes.join(',')}`),
+    gather: timedMethod(ops, 'gather', ops.gather, (x) => `${shape(x)} ${JSON.stringify(x.strides)}`),
+    scatter: timedMethod(ops, 'scatter', ops.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
+  };
+}
+
+/** The same device memory with every op timed (where a backend with a device runs them). */
+function timedDevice(memory: DeviceMemory): DeviceMemory {
+  return {
+    ...timedOps(memory),
     owns: (buffer) => memory.owns(buffer),
-    upload: wrap('upload', memory.upload, (values) => `[${values.length}]`),
-    download: wrap('download', memory.download, (buffer) => `[${buffer.length}]`),
+    upload: timedMethod(memory, 'upload', memory.upload, (values) => `[${values.length}]`),
+    download: timedMethod(memory, 'download', memory.download, (buffer) => `[${buffer.length}]`),
     release: (buffer) => memory.release(buffer),
     get counters() { return memory.counters; },
-    unary: wrap('unary', memory.unary, (op, x) => `${op} ${shape(x)}`),
-    binary: wrap('binary', memory.binary, (op, a) => `${op} ${shape(a)}`),
-    where: wrap('where', memory.where, (c) => shape(c)),
-    mulacc: wrap('mulacc', memory.mulacc, (a, _b, axes) => `${shape(a)} axes ${axes.join(',')} a${JSON.stringify(a.strides)}`),
-    reduce: wrap('reduce', memory.reduce, (op, x, axes) => `${op} ${shape(x)} axes ${axes.join(',')}`),
-    gather: wrap('gather', memory.gather, (x) => `${shape(x)} ${JSON.stringify(x.strides)}`),
-    scatter: wrap('scatter', memory.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
   };
 }
 
 /** The same backend with every method timed (and its device's, when it has one). */
 function timed(backend: Backend): Backend {
-  const wrap = <A extends unknown[], R>(name: string, fn: (...args: A) => R, detail: (...args: A) => string) =>
-    (...args: A): R => {
-      const start = performance.now();
-      const result = fn(...args);
-      record(`${name} ${detail(...args)}`, performance.now() - start);
-      return result;
-    };
-  const shape = (v: StridedView): string => `[${v.shape.join(',')}]`;
   return {
+    ...timedOps(backend),
     name: backend.name,
-    unary: wrap('unary', backend.unary, (op, x) => `${op} ${shape(x)}`),
-    binary: wrap('binary', backend.binary, (op, a) => `${op} ${shape(a)}`),
-    where: wrap('where', backend.where, (c) => shape(c)),
-    mulacc: wrap('mulacc', backend.mulacc, (a, _b, axes) => `${shape(a)} axes ${axes.join(',')} a${JSON.stringify(a.strides)}`),
-    reduce: wrap('reduce', backend.reduce, (op, x, axes) => `${op} ${shape(x)} axes ${axes.join(',')}`),
-    gather: wrap('gather', backend.gather, (x) => `${shape(x)} ${JSON.stringify(x.strides)}`),
-    scatter: wrap('scatter', backend.scatter, (t) => `${shape(t)} ${JSON.stringify(t.strides)}`),
-    indexSelect: wrap('indexSelect', backend.indexSelect, (x, rows) => `${shape(x)} rows ${rows.length}`),
-    indexAdd: wrap('indexAdd', backend.indexAdd, (t, rows) => `${shape(t)} rows ${rows.length}`),
+    indexSelect: timedMethod(backend, 'indexSelect', backend.indexSelect, (x, rows) => `${shape(x)} rows ${rows.length}`),
+    indexAdd: timedMethod(backend, 'indexAdd', backend.indexAdd, (t, rows) => `${shape(t)} rows ${rows.length}`),
     device: backend.device && timedDevice(backend.device),
   };
 }
