@@ -91,7 +91,11 @@ function layout(a: Placement, b: Placement, axes: readonly number[], mr: number,
   const outStrides = rowMajorStrides(reducedShape(shape, axes));
   const aLines = sizeOf(shape, groups, 'm');
   const bLines = sizeOf(shape, groups, 'n');
-  const swapped = paddedCells(bLines, aLines, mr, nr) < paddedCells(aLines, bLines, mr, nr);
+  const [aFirst, bFirst] = [paddedCells(aLines, bLines, mr, nr), paddedCells(bLines, aLines, mr, nr)];
+  // On a tie, the side that holds the output's last axis (its contiguous one) becomes the columns, which
+  // unpack writes in runs: a convolution's pixels rather than its 8 channels 676 floats apart.
+  const lastLines = groups.filter((g) => g === 'm' || g === 'n').pop();
+  const swapped = bFirst < aFirst || (bFirst === aFirst && lastLines === 'm');
   const [x, y, xGroup, yGroup]: [Placement, Placement, Group, Group] = swapped ? [b, a, 'n', 'm'] : [a, b, 'm', 'n'];
   return {
     batch: sizeOf(shape, groups, 'batch'),
@@ -115,7 +119,8 @@ const CACHE_SIZE = 64;
 
 /**
  * Plans mulacc(a, b, axes) as a GEMM, or returns null when it does not factor. C = X·Yᵀ with X = a,
- * or X = b when that pads less (the product commutes; `mr` and `nr` are the kernel's tile sides).
+ * or X = b when that pads less, or pads as little and puts the output's contiguous axis on Y's side
+ * (the product commutes; `mr` and `nr` are the kernel's tile sides).
  * Layouts depend only on the shape, strides and axes, and are cached.
  */
 export function planGemm(a: Placement, b: Placement, axes: readonly number[], mr: number, nr: number): GemmLayout | null {
