@@ -562,7 +562,7 @@ export function where(): void {
   }
 }
 
-/** Walk over views 0 = destination, 1 = source: copies cells (gather, scatter). */
+/** Walk over views 0 = destination, 1 = source: copies cells (gather, scatter), or fills them (a broadcast source). */
 export function copy(): void {
   const blocks = startWalk(2);
   const rows = blockRows();
@@ -574,6 +574,10 @@ export function copy(): void {
     for (let r = 0; r < rows; r++, d += d1, s += s1) {
       let i = 0;
       if (ds == 1 && ss == 1) for (; i + 4 <= n; i += 4) v128.store(addr(d + i), v128.load(addr(s + i)));
+      if (ds == 1 && ss == 0) {
+        const value = v128.load32_splat(addr(s));
+        for (; i + 4 <= n; i += 4) v128.store(addr(d + i), value);
+      }
       for (; i < n; i++) store<f32>(addr(d + i * ds), load<f32>(addr(s + i * ss)));
     }
     nextBlock(2);
