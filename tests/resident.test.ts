@@ -5,7 +5,7 @@
  * so, after which everything works as before. In its own file, so that the memory starts empty.
  */
 import { Tensor, nn, optim, tidy } from '../src';
-import { reclaimStats, TensorData, useBackend } from '../src/data';
+import { deviceCounters, reclaimStats, TensorData, useBackend } from '../src/data';
 import { fastBackend, setFastThreads } from '../src/data/fast';
 import { homeRuntime, setRegionBudget } from '../src/data/fast/resident';
 
@@ -73,5 +73,18 @@ describe('resident tensors on the fast backend', () => {
       setFastThreads(2);
     }
     expect(a.add(a).shrink([[0, 1], [0, 2]]).toFlat()).toEqual(before.slice(64, 66).map((v) => Math.fround(Math.fround(v * 2) * 2)));
+  });
+
+  it('an op that throws leaves no region behind, and the next op works', () => {
+    const x = data([64, 64]);
+    const live = deviceCounters()?.live;
+    const exp = jest.spyOn(Math, 'exp').mockImplementation(() => { throw new Error('exp failed'); });
+    try {
+      expect(() => x.exp()).toThrow('exp failed'); // exp runs in JavaScript: no WebAssembly instruction for it
+    } finally {
+      exp.mockRestore();
+    }
+    expect(deviceCounters()?.live).toBe(live);
+    expect(x.exp().shrink([[0, 1], [0, 1]]).item()).toBeCloseTo(Math.exp(Math.sin(0)), 6);
   });
 });

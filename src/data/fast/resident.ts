@@ -153,11 +153,16 @@ class ResidentMemory implements DeviceMemory {
   private run(count: number, kernel: (into: InMemory) => KernelResult, loop: () => Float32Array): DeviceBuffer {
     const out = this.allocate(count);
     const into: InMemory = { rt: out.rt, at: out.at, shape: [count], strides: [1], offset: 0 };
-    const done = kernel(into);
-    if (done === true) return out;
-    const values = done ?? loop();
-    out.rt.heap.set(values, out.at);
-    return out;
+    try {
+      const done = kernel(into);
+      if (done === true) return out;
+      const values = done ?? loop();
+      out.rt.heap.set(values, out.at);
+      return out;
+    } catch (error) {
+      this.release(out); // an op that failed leaves no region behind
+      throw error;
+    }
   }
 
   /**
