@@ -21,12 +21,10 @@ import { numel } from '../shape';
 import { isPacked, reducedShape } from '../view';
 import { outputArray } from './arrayPool';
 import * as js from './elementwise';
-import { gemmMulacc } from './gemm';
+import { GEMM_MIN_MACS, gemmMulacc } from './gemm';
 import { residentMemory } from './resident';
 import { binaryWasm, gatherWasm, reduceWasm, scatterWasm, unaryWasm, whereWasm, type KernelResult } from './wasmOps';
 
-/** Below this many multiply-adds the JavaScript loop wins: packing and the call cost more than they save. */
-const GEMM_MIN_MACS = 2048;
 
 function mulacc(a: StridedView, b: StridedView, axes: readonly number[]): Float32Array {
   const outSize = numel(reducedShape(a.shape, axes));

@@ -26,6 +26,9 @@ import { helperThread, threadsAllowed, type Helper } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 import { inMemory, type KernelResult, type Operand, type Output } from './wasmOps';
 
+/** Below this many multiply-adds the JavaScript loop wins: packing and the call cost more than they save. */
+export const GEMM_MIN_MACS = 2048;
+
 /**
  * Below this many flops (2·batch·M·N·K) a job stays on one thread: handing work to the helper and
  * waiting for it costs more. Measured in training steps, where the helper has often gone to sleep

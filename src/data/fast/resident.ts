@@ -20,7 +20,7 @@ import type { BinaryOp, ReduceOp, UnaryOp } from '../ops';
 import { numel } from '../shape';
 import { isPacked, reducedShape } from '../view';
 import * as js from './elementwise';
-import { gemmMulacc } from './gemm';
+import { GEMM_MIN_MACS, gemmMulacc } from './gemm';
 import { reclaimDeviceMemory } from '../storage';
 import { threadsAllowed } from './threads';
 import { sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
@@ -37,8 +37,6 @@ export function homeRuntime(): WasmRuntime {
   return threadsAllowed() ? sharedRuntime() : wasmRuntime();
 }
 
-/** Below this many multiply-adds a mulacc runs on the JavaScript loop (as in fastBackend.ts). */
-const GEMM_MIN_MACS = 2048;
 /** Region sizes are rounded up to this many floats (64 bytes, the scratch allocator's alignment). */
 const REGION_QUANTUM = 16;
 
