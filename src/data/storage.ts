@@ -15,8 +15,7 @@
  *    these callbacks as separate tasks of the event loop, so a synchronous training loop (one long
  *    task) would never see them;
  * 3. so, a safety net: when a device holds more than RECLAIM_BYTES (or RECLAIM_BUFFERS buffers),
- *    creating a buffer first runs the callbacks of storages already collected and, when that is not
- *    enough, calls `reclaimDeviceMemory()`, which forces a full garbage collection
+ *    creating a buffer first calls `reclaimDeviceMemory()`, which forces a full garbage collection
  *    and runs the registry's callbacks synchronously (`cleanupSome`). Neither is reachable from
  *    plain JavaScript: both come from a fresh `vm` context made with a V8 flag switched on just for
  *    it (`--expose-gc`, `--harmony-weak-refs-with-cleanup-some`). Where that fails (another engine,
@@ -259,15 +258,8 @@ export function reclaimStats(): ReclaimStats {
 }
 
 function reclaimIfFull(memory: DeviceMemory): void {
-  const isFull = (): boolean => {
-    const { liveBytes, live } = memory.counters;
-    return liveBytes > threshold.bytes || live > threshold.buffers;
-  };
-  if (!isFull()) return;
-  // First the storages V8 has already collected on its own (its frequent young-generation collections
-  // find most of a step's temporaries): freeing them costs no collection.
-  finalizers().cleanupSome?.();
-  if (!isFull()) return;
+  const before = memory.counters;
+  if (before.liveBytes <= threshold.bytes && before.live <= threshold.buffers) return;
   reclaimDeviceMemory();
   const { liveBytes, live } = memory.counters;
   threshold = { bytes: Math.max(RECLAIM_BYTES, 2 * liveBytes), buffers: Math.max(RECLAIM_BUFFERS, 2 * live) };

@@ -24,7 +24,7 @@ import { outputArray } from './arrayPool';
 import { planGemm, type GemmLayout, type OperandTables } from './lowering';
 import { helperThread, threadsAllowed, type Helper } from './threads';
 import { MR, NR, sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
-import { inMemory, type KernelResult, type Operand, type Output } from './wasmOps';
+import { stageSpan, type KernelResult, type Operand, type Output } from './wasmOps';
 
 /** Below this many multiply-adds the JavaScript loop wins: packing and the call cost more than they save. */
 export const GEMM_MIN_MACS = 2048;
@@ -85,8 +85,7 @@ interface Staged {
 function stage(rt: WasmRuntime, view: Operand, tables: OperandTables): Staged {
   const lo = view.offset + tables.lo;
   const hi = view.offset + tables.hi;
-  const src = inMemory(view) && view.rt === rt ? (view.at + view.offset) * 4
-    : (rt.stage(inMemory(view) ? view.rt.heap.subarray(view.at) : view.array, lo, hi) + (view.offset - lo)) * 4;
+  const src = stageSpan(rt, view, lo, hi) * 4;
   return { src, batch: stageTable(rt, tables.batch), lines: stageTable(rt, tables.lines), k: stageTable(rt, tables.k) };
 }
 
@@ -196,7 +195,9 @@ export function gemmMulacc(a: Operand, b: Operand, axes: readonly number[], outS
   const { rows, cols } = plan.out;
   const step = chunking(plan);
   const p: Product = {
-    rt, helper: threaded && rt.shared ? helperThread(rt) : null, plan, x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y), out: into?.rt === rt ? into.at * 4 : rt.alloc(outSize),
+    rt, helper: threaded && rt.shared ? helperThread(rt) : null, plan,
+    x: stage(rt, xView, plan.x), y: stage(rt, yView, plan.y),
+    out: into?.rt === rt ? into.at * 4 : rt.alloc(outSize),
     outTables: { batch: stageTable(rt, plan.out.batch), rows: stageTable(rt, rows), cols: stageTable(rt, cols) },
     columnsOuter: rows.length > 1 && cols.length > 1 && Math.abs(rows[1] - rows[0]) < Math.abs(cols[1] - cols[0]),
     kSlice: step.k,

@@ -26,7 +26,7 @@ import { threadsAllowed } from './threads';
 import { sharedRuntime, wasmRuntime, type WasmRuntime } from './wasm';
 import {
   binaryWasm, gatherWasm, reduceWasm, scatterInMemory, unaryWasm, whereWasm,
-  type InMemory, type KernelResult, type Operand,
+  type InMemory, type KernelResult, type Operand, type Output,
 } from './wasmOps';
 
 /**
@@ -148,11 +148,10 @@ class ResidentMemory implements DeviceMemory {
    * Runs an op into a new region of `count` floats: its kernel writes there, or when the kernel leaves
    * the op to JavaScript (null), the loop's host result is copied in.
    */
-  private run(count: number, kernel: (into: InMemory) => KernelResult, loop: () => Float32Array): DeviceBuffer {
+  private run(count: number, kernel: (into: Output) => KernelResult, loop: () => Float32Array): DeviceBuffer {
     const out = this.allocate(count);
-    const into: InMemory = { rt: out.rt, at: out.at, shape: [count], strides: [1], offset: 0 };
     try {
-      const done = kernel(into);
+      const done = kernel(out); // a region is an Output: its runtime and where it starts
       if (done === true) return out;
       const values = done ?? loop();
       out.rt.heap.set(values, out.at);

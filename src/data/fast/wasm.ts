@@ -3,9 +3,10 @@
  * the memory they work in, and a scratch allocator over it.
  *
  * Two runtimes, made on first use: `wasmRuntime()` over a plain memory, used by every op, and
- * `sharedRuntime()` over a shared memory, used only by matrix products large enough to split with a
- * worker thread (threads.ts), which runs the same kernels on the same memory. Copies into and out of
- * a shared memory are slower (V8 copies shared buffers word by word), hence two.
+ * `sharedRuntime()` over a shared memory, which a worker thread (threads.ts) shares to split large
+ * matrix products. Resident tensors (resident.ts) live in the shared one when a second thread may run,
+ * else in the plain one; the host ops use the plain one. A page that is not cross-origin isolated
+ * cannot make a shared memory at all, hence two.
  * Each runtime loads the kernels built with relaxed SIMD (a fused multiply-add in the matrix product)
  * where this JavaScript engine validates them (Chromium does; Node 20 does with a V8 flag, which is
  * switched on just while they compile), and the plain SIMD build otherwise.
@@ -216,8 +217,8 @@ let shared: WasmRuntime | null = null;
 let plainBuildOnly = false;
 
 /**
- * @internal For tests, which run where relaxed SIMD exists: the runtime of every op (not the threads')
- * is made again from the plain SIMD build (true), or from the best build (false).
+ * @internal For tests, which run where relaxed SIMD exists: the plain runtime (the host ops') is made
+ * again from the plain SIMD build (true), or from the best build (false).
  */
 export function usePlainSimdBuild(on: boolean): void {
   plainBuildOnly = on;

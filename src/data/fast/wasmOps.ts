@@ -66,12 +66,20 @@ function worthCopying(views: readonly Operand[]): boolean {
   });
 }
 
-/** Copies the span of `v` into the memory, unless it is there; returns where its offset is (a float index). */
-function stage(rt: WasmRuntime, v: Operand): number {
+/**
+ * Where `v`'s offset is in the memory of `rt` (a float index): in place when `v` is in that memory
+ * already, else after copying the part [lo, hi] of its storage that the op reads.
+ */
+export function stageSpan(rt: WasmRuntime, v: Operand, lo: number, hi: number): number {
   if (inMemory(v) && v.rt === rt) return v.at + v.offset;
-  const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
   const array = inMemory(v) ? v.rt.heap.subarray(v.at) : v.array;
   return rt.stage(array, lo, hi) + (v.offset - lo);
+}
+
+/** stageSpan over all the cells of `v`. */
+function stage(rt: WasmRuntime, v: Operand): number {
+  const [lo, hi] = stridedSpan(v.shape, v.strides, v.offset);
+  return stageSpan(rt, v, lo, hi);
 }
 
 /**
@@ -114,8 +122,8 @@ function result(rt: WasmRuntime, at: number, count: number): Float32Array {
 
 /**
  * Stages the inputs and plans the walk (rows may repeat cells of an input when the kernel reads such
- * rows), for an output at float index `out`: a region, or scratch from `scratchOutput`. False when the
- * walk is too deep.
+ * rows), for an output at float index `out`: a region, or scratch from `begin`. False when the walk is
+ * too deep.
  */
 function prepare(rt: WasmRuntime, shape: Shape, inputs: readonly Operand[], out: number, repeatedRows = false): boolean {
   const offsets = inputs.map((v) => stage(rt, v));
